@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-config: read and write tedge.toml.
+ *
+ *   tedge-config [--config-dir DIR] get KEY
+ *   tedge-config [--config-dir DIR] set KEY VALUE
+ *   tedge-config [--config-dir DIR] unset KEY
+ *   tedge-config [--config-dir DIR] add KEY VALUE[,VALUE...]
+ *   tedge-config [--config-dir DIR] remove KEY VALUE[,VALUE...]
+ *   tedge-config [--config-dir DIR] list [--all] [--doc] [FILTER]
+ *
+ * Reads <config-dir>/tedge.toml; reads take TEDGE_<KEY> environment
+ * overrides, writes never do. Writes replace the file atomically under a
+ * lock on the configuration directory.
+ *
+ * Exit: 0 success; 1 failure, or get of a key without value; 2 usage.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tedge.h"
+
+static const char usage_text[] =
+"usage: tedge-config [--config-dir DIR] COMMAND [ARGS]\n"
+"\n"
+"Configure Thin Edge.\n"
+"\n"
+"Commands:\n"
+"  get KEY              Get the value of the provided configuration key\n"
+"  set KEY VALUE        Set or update the provided configuration key with the given value\n"
+"  unset KEY            Unset the provided configuration key\n"
+"  add KEY VALUE        Append or set the provided configuration key with the given value\n"
+"  remove KEY VALUE     Remove value from the provided configuration key\n"
+"  list [FILTER]        Print the configuration keys and their values\n"
+"\n"
+"Options:\n"
+"  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+"  -a, --all             list: print all the keys, even those without a configured value\n"
+"  -d, --doc             list: print all keys and descriptions with example values\n"
+"  -h, --help            print this help\n"
+"  -V, --version         print the version\n"
+"\n"
+"KEY is a configuration key; run `tedge config list --doc` for the keys.\n"
+"Lists (e.g. c8y.smartrest.templates) take comma-separated values.\n"
+"Environment variables TEDGE_<KEY> (dots as underscores) override the file for reads.\n"
+"\n"
+"Exit status: 0 success; 1 failure, or the key has no value; 2 usage error.\n";
+
+static const char *confdir;
+
+static void __attribute__((format(printf, 1, 2), noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\nFor more information, try '--help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static const struct cfg_key *
+find_key(const char *name)
+{
+	const struct cfg_key *k;
+	int deprecated = 0;
+
+	if (!(k = cfg_key_find(name, &deprecated))) {
+		fprintf(stderr, "error: invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'\n"
+		    "\nFor more information, try '--help'.\n", name, name);
+		exit(EXIT_USAGE);
+	}
+	if (deprecated)
+		warn("The key '%s' is deprecated. Use '%s' instead.", name, k->name);
+	return k;
+}
+
+/* A value as it may be shown in a message: verbatim unless it holds
+ * control characters, then quoted. malloc'd. */
+static char *
+shown(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return quote_debug(v);
+	return xstrdup(v);
+}
+
+static int
+cmd_get(int argc, char **argv)
+{
+	const struct cfg_key *k;
+	struct cfg c;
+	char *v, *out;
+	int r;
+
+	if (argc != 1)
+		usage_error(argc ? "unexpected argument '%s'" :
+		    "the following required arguments were not provided:\n  %s", argc ? argv[1] : "<KEY>");
+	k = find_key(argv[0]);
+	if (cfg_load(&c, confdir, CFG_ENV) < 0 || (r = cfg_get(&c, k, &v)) < 0)
+		die("failed to get the configuration value for key: '%s'", k->name);
+	if (r > 0) {
+		if (k->type == CFG_DEVICE_ID)
+			fputs("The provided config key: 'device.id' is not configured: The device id is read from the device certificate.\n"
+			    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.\n", stderr);
+		else
+			fprintf(stderr, "The provided config key: '%s' is not set\n", k->name);
+		cfg_free(&c);
+		return EXIT_FAIL;
+	}
+	out = cfg_render(k, v);
+	puts(out);
+	free(out);
+	free(v);
+	cfg_free(&c);
+	return EXIT_OK;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Items of a '\n'-joined list, in a malloc'd array (strings point into s). */
+static size_t
+items(char *s, char ***out)
+{
+	size_t n = 0, cap = 8;
+	char **v = xmalloc(cap * sizeof(*v)), *p, *e;
+
+	for (p = s; *p; p = e ? e + 1 : p + strlen(p)) {
+		e = strchr(p, '\n');
+		if (e)
+			*e = '\0';
+		if (n == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = p;
+		if (!e)
+			break;
+	}
+	*out = v;
+	return n;
+}
+
+/* add/remove on a list: the effective value merged with or stripped of
+ * the given items; add sorts and removes duplicates, as thin-edge does. */
+static char *
+list_edit(const char *cur, const char *arg, int add)
+{
+	char *a = xstrdup(cur), *b = xstrdup(arg), **va, **vb, *out, *o;
+	size_t na, nb, i, j, n;
+
+	na = items(a, &va);
+	nb = items(b, &vb);
+	out = o = xmalloc(strlen(cur) + strlen(arg) + 2);
+	*o = '\0';
+	if (add) {
+		va = xrealloc(va, (na + nb + 1) * sizeof(*va));
+		memcpy(va + na, vb, nb * sizeof(*vb));
+		n = na + nb;
+		qsort(va, n, sizeof(*va), cmp_str);
+		for (i = 0; i < n; i++)
+			if (i == 0 || strcmp(va[i], va[i - 1]))
+				o += sprintf(o, "%s%s", o > out ? "\n" : "", va[i]);
+	} else {
+		for (i = 0; i < na; i++) {
+			for (j = 0; j < nb; j++)
+				if (!strcmp(va[i], vb[j]))
+					break;
+			if (j == nb)
+				o += sprintf(o, "%s%s", o > out ? "\n" : "", va[i]);
+		}
+	}
+	free(va), free(vb), free(a), free(b);
+	return out;
+}
+
+enum op { OP_SET, OP_UNSET, OP_ADD, OP_REMOVE };
+
+/* thin-edge's words for each failed write, wording (and capital R) kept. */
+static void __attribute__((noreturn))
+write_failed(enum op op, const char *key, const char *val)
+{
+	switch (op) {
+	case OP_SET:
+	case OP_ADD:
+		die("failed to set the configuration key: '%s' with value: %s.", key, val);
+	case OP_UNSET:
+		die("failed to unset the configuration value for '%s'", key);
+	case OP_REMOVE:
+	default:
+		die("failed to Remove or unset the configuration value for '%s'", key);
+	}
+}
+
+static int
+cmd_write(enum op op, int argc, char **argv)
+{
+	const struct cfg_key *k;
+	char *val = NULL, *cur = NULL, *next, *sv;
+	int want = op == OP_UNSET ? 1 : 2, r, has_cert = 0;
+	struct cfg c;
+
+	if (argc < want)
+		usage_error("the following required arguments were not provided:\n  %s",
+		    argc == 0 ? "<KEY>" : "<VALUE>");
+	if (argc > want)
+		usage_error("unexpected argument '%s' found", argv[want]);
+	k = find_key(argv[0]);
+	sv = want == 2 ? shown(argv[1]) : NULL;
+#define FAIL() write_failed(op, k->name, sv)
+	if (want == 2 && cfg_parse(k, argv[1], &val) < 0)
+		FAIL();
+	if (cfg_load(&c, confdir, CFG_WRITE) < 0)
+		FAIL();
+	switch (op) {
+	case OP_SET:
+		r = cfg_set(&c, k, val);
+		break;
+	case OP_UNSET:
+		cfg_unset(&c, k);
+		r = 0;
+		break;
+	case OP_ADD:
+	case OP_REMOVE:
+		if (k->type != CFG_LIST) {
+			if (op == OP_ADD) {
+				r = cfg_set(&c, k, val);
+				break;
+			}
+			/* remove K V on a scalar: unset when V is its value */
+			r = cfg_get(&c, k, &cur);
+			if (r < 0)
+				FAIL();
+			if (r == 0 && !strcmp(cur, val))
+				cfg_unset(&c, k);
+			r = 0;
+			break;
+		}
+		r = cfg_get(&c, k, &cur);
+		if (r < 0)
+			FAIL();
+		next = list_edit(r == 0 ? cur : "", val, op == OP_ADD);
+		r = cfg_set(&c, k, next);
+		free(next);
+		break;
+	}
+	if (r < 0 || cfg_save(&c) < 0)
+		FAIL();
+#undef FAIL
+	if (op == OP_SET && k->type == CFG_DEVICE_ID) {
+		char *cert = NULL;
+		if (cfg_get_str(&c, "device.cert_path", &cert) == 0 && access(cert, F_OK) == 0)
+			has_cert = 1;
+		if (has_cert)
+			warn("device.id is read from the certificate %s; the value set is used only while there is no certificate.", cert);
+		free(cert);
+	}
+	free(cur), free(val), free(sv);
+	cfg_free(&c);
+	return EXIT_OK;
+}
+
+static void
+print_doc(const struct cfg_key *k, int width)
+{
+	const char *d = k->doc;
+	size_t n = strlen(d);
+
+	printf("%*s  %s%s \n", width, k->name, d, n && d[n - 1] == '.' ? "" : ".");
+	if (k->note)
+		printf("%*s  Note: %s\n", width, "", k->note);
+	if (k->examples) {
+		const char *p;
+		int many = strchr(k->examples, ',') != NULL;
+		printf("%*s  Example%s: ", width, "", many ? "s" : "");
+		for (p = k->examples; *p; p++) {
+			putchar(*p);
+			if (*p == ',')
+				putchar(' ');
+		}
+		putchar('\n');
+	}
+	if (!isatty(STDOUT_FILENO))
+		putchar('\n');
+}
+
+static int
+cmd_list(int argc, char **argv, int all, int doc)
+{
+	const char *filter = argc > 0 ? argv[0] : NULL;
+	const struct cfg_key *k;
+	char *v, *out, *missing;
+	size_t i, nmissing = 0;
+	int width = 0;
+	struct cfg c;
+
+	if (argc > 1)
+		usage_error("unexpected argument '%s' found", argv[1]);
+	if (cfg_load(&c, confdir, CFG_ENV) < 0)
+		die("failed to list the configuration keys and values");
+	missing = xcalloc(cfg_nkeys, 1);
+	for (i = 0; i < cfg_nkeys; i++)
+		if (!filter || strstr(cfg_keys[i].name, filter))
+			if ((int)strlen(cfg_keys[i].name) > width)
+				width = (int)strlen(cfg_keys[i].name);
+	for (i = 0; i < cfg_nkeys; i++) {
+		k = &cfg_keys[i];
+		if (filter && !strstr(k->name, filter))
+			continue;
+		if (doc) {
+			print_doc(k, width);
+			continue;
+		}
+		/* A key that cannot be read counts as one without value. */
+		if (cfg_get(&c, k, &v) != 0) {
+			err_clear();
+			missing[i] = 1;
+			nmissing++;
+			continue;
+		}
+		out = cfg_render(k, v);
+		printf("%s=%s\n", k->name, out);
+		free(out);
+		free(v);
+	}
+	if (all && nmissing) {
+		putchar('\n');
+		for (i = 0; i < cfg_nkeys; i++)
+			if (missing[i])
+				printf("%s=\n", cfg_keys[i].name);
+	}
+	free(missing);
+	cfg_free(&c);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "doc", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = NULL, *cmd;
+	int ch, all = 0, doc = 0, r;
+
+	err_setprog(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:adhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'd':
+			doc = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fshut_stdout();
+			return EXIT_OK;
+		case 'V':
+			printf("tedge-config %s\n", VERSION);
+			fshut_stdout();
+			return EXIT_OK;
+		default:
+			fputs("\nFor more information, try '--help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage_error("%s", "a subcommand is required: get, set, unset, add, remove or list");
+	if (dir && !*dir)
+		usage_error("%s", "--config-dir needs a non-empty directory");
+	confdir = paths_config_dir(dir);
+	cmd = argv[0];
+	argc--, argv++;
+	if ((all || doc) && strcmp(cmd, "list"))
+		usage_error("--all and --doc go with list, not '%s'", cmd);
+	if (!strcmp(cmd, "get"))
+		r = cmd_get(argc, argv);
+	else if (!strcmp(cmd, "set"))
+		r = cmd_write(OP_SET, argc, argv);
+	else if (!strcmp(cmd, "unset"))
+		r = cmd_write(OP_UNSET, argc, argv);
+	else if (!strcmp(cmd, "add"))
+		r = cmd_write(OP_ADD, argc, argv);
+	else if (!strcmp(cmd, "remove"))
+		r = cmd_write(OP_REMOVE, argc, argv);
+	else if (!strcmp(cmd, "list"))
+		r = cmd_list(argc, argv, all, doc);
+	else
+		usage_error("unrecognized subcommand '%s'", cmd);
+	fshut_stdout();
+	return r;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge: the dispatcher. `tedge [--config-dir DIR] CMD ARGS` runs
+ * `tedge-CMD ARGS`, found in $TEDGE_EXEC_PATH, else next to this binary,
+ * else in BINDIR; never through $PATH. --config-dir is passed on as
+ * TEDGE_CONFIG_DIR.
+ *
+ * Exit: that of the command; 2 usage (unknown command); 5 the command is
+ * not installed.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tedge.h"
+
+static const struct { const char *name, *what; } cmds[] = {
+	{ "config", "Configure Thin Edge" },
+	{ "cert", "Create and manage the device certificate" },
+	{ "connect", "Connect to a cloud provider" },
+	{ "disconnect", "Remove the bridge to a cloud provider" },
+	{ "reconnect", "Reconnect to a cloud provider" },
+	{ "init", "Initialize Thin Edge" },
+	{ "bridge-gen", "Print or write the mosquitto bridge configuration" },
+	{ "svc", "Start, stop and enable services on any init system" },
+	{ "check", "Check the broker, the bridge and the cloud connection" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: tedge [--config-dir DIR] COMMAND [ARGS]\n"
+	    "\n"
+	    "tedge is the command line interface for thin-edge.io.\n"
+	    "\n"
+	    "Commands:\n", f);
+	for (i = 0; i < LEN(cmds); i++)
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].what);
+	fputs("\n"
+	    "Options:\n"
+	    "  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+	    "  -h, --help            print this help\n"
+	    "  -V, --version         print the version\n"
+	    "\n"
+	    "`tedge COMMAND --help` tells about each command.\n"
+	    "Exit status: that of the command; 2 usage error; 5 the command is not installed.\n", f);
+}
+
+/* Runs dir/prog if it is there; returns only when it is not. */
+static void
+try_exec(const char *dir, const char *prog, char **argv)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (!dir || !*dir)
+		return;
+	n = snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	if (n < 0 || (size_t)n >= sizeof(path) || access(path, X_OK) < 0)
+		return;
+	execv(path, argv);
+	err_pushsysf(errno, "cannot run %s", path);
+	die("failed to run `tedge %s`", argv[0] + strlen("tedge-"));
+}
+
+int
+main(int argc, char *argv[])
+{
+	char self[PATH_MAX], prog[64], *slash;
+	const char *cmd;
+	ssize_t n;
+	size_t i;
+	int a;
+
+	err_setprog(argv[0]);
+	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
+		const char *o = argv[a], *dir = NULL;
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			fshut_stdout();
+			return EXIT_OK;
+		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
+			printf("tedge %s\n", VERSION);
+			fshut_stdout();
+			return EXIT_OK;
+		} else if (!strcmp(o, "-c") || !strcmp(o, "--config-dir")) {
+			if (++a == argc) {
+				fprintf(stderr, "error: %s needs a directory\n", o);
+				return EXIT_USAGE;
+			}
+			dir = argv[a];
+		} else if (!strncmp(o, "--config-dir=", 13)) {
+			dir = o + 13;
+		} else {
+			fprintf(stderr, "error: unexpected argument '%s' found\n\n", o);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (dir && (!*dir || setenv("TEDGE_CONFIG_DIR", dir, 1) < 0)) {
+			fprintf(stderr, "error: --config-dir needs a non-empty directory\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (a == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[a];
+	for (i = 0; i < LEN(cmds); i++)
+		if (!strcmp(cmd, cmds[i].name))
+			break;
+	if (i == LEN(cmds)) {
+		fprintf(stderr, "error: unrecognized subcommand '%s'\n\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	snprintf(prog, sizeof(prog), "tedge-%s", cmd);
+	argv += a;
+	argv[0] = prog;
+
+	try_exec(getenv("TEDGE_EXEC_PATH"), prog, argv);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			try_exec(self, prog, argv);
+		}
+	}
+	try_exec(BINDIR, prog, argv);
+	err_push("%s is not installed (looked next to tedge and in %s)", prog, BINDIR);
+	diec(EXIT_NOT_INSTALLED, "failed to run `tedge %s`", cmd);
+}

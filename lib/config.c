@@ -1,0 +1,1080 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge.toml: the key table (type, default, doc of every key), value
+ * checking, and reading and writing the file.
+ *
+ * Values travel in one canonical text form: what `get` prints, except that
+ * list items are joined by '\n' (no value may hold a control character, so
+ * the separator cannot clash).
+ */
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tedge.h"
+
+#define VALUE_MAX 4096		/* longer values are refused */
+#define FILE_MAX (4 << 20)	/* a larger tedge.toml is refused */
+
+#define TOPICS "te/+/+/+/+,te/+/+/+/+/twin/+,te/+/+/+/+/m/+,te/+/+/+/+/m/+/meta,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
+#define CLOUD_TOPICS "te/+/+/+/+/m/+,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
+#define TOPIC_EX "te/+/+/+/+/a/+,te/+/+/+/+/m/+,te/+/+/+/+/e/+"
+
+/* In `tedge config list` order: thin-edge 0.12's depth-first schema order,
+ * with the later keys in their HEAD places. */
+const struct cfg_key cfg_keys[] = {
+	{ "device.id", CFG_DEVICE_ID, CFG_NONE, NULL, NULL,
+	  "Identifier of the device within the fleet. It must be globally unique and is derived from the device certificate.",
+	  "The common name (CN) of the device certificate wins; the value set here is used while there is no certificate.",
+	  "Raspberrypi-4d18303a-6d3a-11eb-b1a6-175f6bb72665" },
+	{ "device.key_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge-private-key.pem", NULL,
+	  "Path to the private key which is used by the agent to connect to cloud.", NULL,
+	  "/etc/tedge/device-certs/tedge-private-key.pem" },
+	{ "device.cert_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge-certificate.pem", NULL,
+	  "Path to the certificate which is used by the agent to connect to cloud.", NULL,
+	  "/etc/tedge/device-certs/tedge-certificate.pem" },
+	{ "device.csr_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge.csr", NULL,
+	  "Path where the device's certificate signing request is stored.", NULL,
+	  "/etc/tedge/device-certs/tedge.csr" },
+	{ "device.type", CFG_STR, CFG_CONST, "thin-edge.io", NULL,
+	  "The default device type.", NULL, "thin-edge.io" },
+	{ "certificate.validity.requested_duration", CFG_DURATION, CFG_CONST, "365d", NULL,
+	  "Requested validity duration for a new certificate.", NULL, "365d" },
+	{ "certificate.organization", CFG_STR, CFG_CONST, "Thin Edge", NULL,
+	  "The organization name used when creating a new certificate.", NULL, "Thin Edge" },
+	{ "certificate.organization_unit", CFG_STR, CFG_CONST, "Test Device", NULL,
+	  "The organization unit used when creating a new certificate.", NULL, "Test Device" },
+	{ "c8y.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
+	  "Endpoint URL of Cumulocity tenant.", NULL, "your-tenant.cumulocity.com" },
+	{ "c8y.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
+	  "The path where Cumulocity root certificate(s) are stored.", NULL,
+	  "/etc/tedge/c8y-trusted-root-certificates.pem" },
+	{ "c8y.smartrest.templates", CFG_LIST, CFG_CONST, "", NULL,
+	  "Set of SmartREST template IDs the device should subscribe to.", NULL,
+	  "templateId1,templateId2" },
+	{ "c8y.http", CFG_HOSTPORT, CFG_URL_HOST, "c8y.url", "443",
+	  "HTTP Endpoint for the Cumulocity tenant, with optional port.", NULL,
+	  "http.your-tenant.cumulocity.com:1234" },
+	{ "c8y.mqtt", CFG_HOSTPORT, CFG_URL_HOST, "c8y.url", "8883",
+	  "MQTT Endpoint for the Cumulocity tenant, with optional port.", NULL,
+	  "mqtt.your-tenant.cumulocity.com:1234" },
+	{ "c8y.topics", CFG_LIST, CFG_CONST, TOPICS, NULL,
+	  "Set of MQTT topics the Cumulocity mapper should subscribe to.", NULL, TOPIC_EX },
+	{ "c8y.bridge.include.local_cleansession", CFG_ENUM, CFG_CONST, "auto", "true,false,auto",
+	  "Set the bridge local clean session flag (this requires mosquitto >= 2.0.0).", NULL,
+	  "true,false,auto" },
+	{ "c8y.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
+	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
+	  NULL, "60s" },
+	{ "az.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
+	  "Endpoint URL of Azure IoT tenant.", NULL, "myazure.azure-devices.net" },
+	{ "az.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
+	  "The path where Azure IoT root certificate(s) are stored.", NULL,
+	  "/etc/tedge/az-trusted-root-certificates.pem" },
+	{ "az.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
+	  "Whether the Azure IoT mapper should add a timestamp or not.", NULL, "true" },
+	{ "az.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
+	  "Set of MQTT topics the Azure IoT mapper should subscribe to.", NULL, TOPIC_EX },
+	{ "az.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
+	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
+	  NULL, "60s" },
+	{ "aws.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
+	  "Endpoint URL of AWS IoT tenant.", NULL, "your-endpoint.amazonaws.com" },
+	{ "aws.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
+	  "The path where AWS IoT root certificate(s) are stored.", NULL,
+	  "/etc/tedge/aws-trusted-root-certificates.pem" },
+	{ "aws.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
+	  "Whether the AWS IoT mapper should add a timestamp or not.", NULL, "true" },
+	{ "aws.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
+	  "Set of MQTT topics the AWS IoT mapper should subscribe to.", NULL, TOPIC_EX },
+	{ "aws.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
+	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
+	  NULL, "60s" },
+	{ "mqtt.bind.enabled", CFG_BOOL, CFG_CONST, "true", NULL,
+	  "Whether the local listener of the MQTT broker is configured by tedge (tedge-mosquitto.conf).",
+	  NULL, "true" },
+	{ "mqtt.bind.address", CFG_IP, CFG_CONST, "127.0.0.1", NULL,
+	  "The address mosquitto binds to for internal use.", NULL, "127.0.0.1" },
+	{ "mqtt.bind.port", CFG_PORT_NZ, CFG_CONST, "1883", NULL,
+	  "The port mosquitto binds to for internal use.", NULL, "1883" },
+	{ "mqtt.client.host", CFG_STR, CFG_CONST, "127.0.0.1", NULL,
+	  "The host that the thin-edge MQTT client should connect to.", NULL, "127.0.0.1" },
+	{ "mqtt.client.port", CFG_PORT_NZ, CFG_KEY, "mqtt.bind.port", NULL,
+	  "The port that the thin-edge MQTT client should connect to.", NULL, "1883" },
+	{ "mqtt.client.auth.ca_file", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the CA certificate used by MQTT clients to use when authenticating the MQTT broker.",
+	  NULL, "/etc/mosquitto/ca_certificates/ca.crt" },
+	{ "mqtt.client.auth.ca_dir", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the directory containing the CA certificates used by MQTT clients when authenticating the MQTT broker.",
+	  NULL, "/etc/mosquitto/ca_certificates" },
+	{ "mqtt.client.auth.cert_file", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the client certificate.", NULL, "/etc/mosquitto/auth_certificates/cert.pem" },
+	{ "mqtt.client.auth.key_file", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the client private key.", NULL, "/etc/mosquitto/auth_certificates/key.pem" },
+	{ "mqtt.external.bind.port", CFG_PORT, CFG_NONE, NULL, NULL,
+	  "Mosquitto listener port for external connections.", NULL, "8883" },
+	{ "mqtt.external.bind.address", CFG_IP, CFG_NONE, NULL, NULL,
+	  "IP address which the mqtt broker limits incoming connections on.", NULL, "0.0.0.0" },
+	{ "mqtt.external.bind.interface", CFG_STR, CFG_NONE, NULL, NULL,
+	  "Name of network interface, which the mqtt broker limits incoming connections on.",
+	  NULL, "wlan0" },
+	{ "mqtt.external.ca_path", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to a file containing the PEM encoded CA certificates that are trusted when checking incoming client certificates.",
+	  NULL, "/etc/ssl/certs" },
+	{ "mqtt.external.cert_file", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the certificate file, which is used by the external MQTT listener.",
+	  "This setting shall be used together with `mqtt.external.key_file` for external connections.",
+	  "/etc/tedge/device-certs/tedge-certificate.pem" },
+	{ "mqtt.external.key_file", CFG_PATH, CFG_NONE, NULL, NULL,
+	  "Path to the private key file, which is used by the external MQTT listener.",
+	  "This setting shall be used together with `mqtt.external.cert_file` for external connections.",
+	  "/etc/tedge/device-certs/tedge-private-key.pem" },
+	{ "mqtt.broker.config_path", CFG_PATH, CFG_CONST, "/etc/mosquitto/mosquitto.conf", NULL,
+	  "The main mosquitto configuration file, which `tedge init` makes include the tedge configuration.",
+	  NULL, "/etc/mosquitto/mosquitto.conf" },
+	{ "http.bind.port", CFG_PORT, CFG_CONST, "8000", NULL,
+	  "HTTP server port used by the File Transfer Service.", NULL, "8000" },
+	{ "http.bind.address", CFG_IP, CFG_KEY, "mqtt.bind.address", NULL,
+	  "The address the HTTP server binds to for internal use.", NULL, "127.0.0.1" },
+	{ "software.plugin.default", CFG_STR, CFG_NONE, NULL, NULL,
+	  "The default software plugin to be used for software management on the device.",
+	  NULL, "apt" },
+	{ "software.plugin.max_packages", CFG_U32, CFG_CONST, "1000", NULL,
+	  "The maximum number of software packages reported for each type of software package.",
+	  NULL, "1000" },
+	{ "run.path", CFG_PATH, CFG_CONST, "/run", NULL,
+	  "The directory used to store runtime information, such as file locks.", NULL, "/run" },
+	{ "run.lock_files", CFG_BOOL, CFG_CONST, "true", NULL,
+	  "Whether to create a lock file or not.", NULL, "true" },
+	{ "logs.path", CFG_PATH, CFG_CONST, "/var/log/tedge", NULL,
+	  "The directory used to store logs.", NULL, "/var/log/tedge" },
+	{ "tmp.path", CFG_PATH, CFG_CONST, "/tmp", NULL,
+	  "The temporary directory used to download files to the device.", NULL, "/tmp" },
+	{ "data.path", CFG_PATH, CFG_CONST, "/var/tedge", NULL,
+	  "The directory used to store data like cached files, runtime metadata, etc.", NULL,
+	  "/var/tedge" },
+	{ "firmware.child.update.timeout", CFG_DURATION, CFG_CONST, "1h", NULL,
+	  "The timeout limit in seconds for firmware update operations on child devices.", NULL,
+	  "1h,3600" },
+	{ "service.type", CFG_STR, CFG_CONST, "service", NULL,
+	  "The thin-edge.io service's service type.", NULL, "service" },
+	{ "service.manager", CFG_ENUM, CFG_CONST, "auto", "auto,systemd,openrc,runit,sysv,custom",
+	  "The service manager tedge-svc drives; auto looks for the one that is running.", NULL,
+	  "auto,systemd,openrc,runit,sysv,custom" },
+};
+const size_t cfg_nkeys = LEN(cfg_keys);
+
+/* Spellings of older releases that '.'/'_' folding does not cover. */
+static const struct { const char *from, *to; } aliases[] = {
+	{ "mqtt.port", "mqtt.bind.port" },
+	{ "mqtt.external.port", "mqtt.external.bind.port" },
+	{ "mqtt.external.capath", "mqtt.external.ca_path" },
+	{ "mqtt.external.certfile", "mqtt.external.cert_file" },
+	{ "mqtt.external.keyfile", "mqtt.external.key_file" },
+	{ "mqtt.external_capath", "mqtt.external.ca_path" },
+	{ "mqtt.external_certfile", "mqtt.external.cert_file" },
+	{ "mqtt.external_keyfile", "mqtt.external.key_file" },
+	{ "mqtt.client.auth.cafile", "mqtt.client.auth.ca_file" },
+	{ "mqtt.client.auth.cadir", "mqtt.client.auth.ca_dir" },
+	{ "mqtt.client.auth.certfile", "mqtt.client.auth.cert_file" },
+	{ "mqtt.client.auth.keyfile", "mqtt.client.auth.key_file" },
+	{ "mqtt.client_ca_file", "mqtt.client.auth.ca_file" },
+	{ "mqtt.client_ca_path", "mqtt.client.auth.ca_dir" },
+	{ "http.port", "http.bind.port" },
+	{ "http.address", "http.bind.address" },
+	{ "software.default_plugin_type", "software.plugin.default" },
+};
+
+/* Where 0.10/0.11 files kept what is now elsewhere (reference config §3.2). */
+static const struct { const char *from, *to; } migrations[] = {
+	{ "mqtt.port", "mqtt.bind.port" },
+	{ "mqtt.bind_address", "mqtt.bind.address" },
+	{ "mqtt.client_host", "mqtt.client.host" },
+	{ "mqtt.client_port", "mqtt.client.port" },
+	{ "mqtt.client_ca_file", "mqtt.client.auth.ca_file" },
+	{ "mqtt.client_ca_path", "mqtt.client.auth.ca_dir" },
+	{ "mqtt.client_auth.cert_file", "mqtt.client.auth.cert_file" },
+	{ "mqtt.client_auth.key_file", "mqtt.client.auth.key_file" },
+	{ "mqtt.external_port", "mqtt.external.bind.port" },
+	{ "mqtt.external_bind_address", "mqtt.external.bind.address" },
+	{ "mqtt.external_bind_interface", "mqtt.external.bind.interface" },
+	{ "mqtt.external_capath", "mqtt.external.ca_path" },
+	{ "mqtt.external_certfile", "mqtt.external.cert_file" },
+	{ "mqtt.external_keyfile", "mqtt.external.key_file" },
+	{ "az.mapper_timestamp", "az.mapper.timestamp" },
+	{ "aws.mapper_timestamp", "aws.mapper.timestamp" },
+	{ "http.port", "http.bind.port" },
+	{ "http.bind_address", "http.bind.address" },
+	{ "software.default_plugin_type", "software.plugin.default" },
+	{ "firmware.child_update_timeout", "firmware.child.update.timeout" },
+	{ "c8y.smartrest_templates", "c8y.smartrest.templates" },
+};
+
+/* Toolkit variables that share the TEDGE_ prefix but are not keys. */
+static const char *const not_keys[] = {
+	"CONFIG_DIR", "CLOUD_PROFILE", "ERROR_CONTEXT", "EXEC_PATH", "DEBUG",
+};
+
+/* Compares a spelling with a canonical name, '.' and '_' being one. */
+static int
+same_key(const char *a, size_t alen, const char *canon)
+{
+	size_t i;
+
+	for (i = 0; i < alen; i++, canon++) {
+		char x = a[i] == '.' ? '_' : a[i], y = *canon == '.' ? '_' : *canon;
+		if (x != y || !*canon)
+			return 0;
+	}
+	return *canon == '\0';
+}
+
+const struct cfg_key *
+cfg_key_find(const char *name, int *deprecated)
+{
+	char buf[128];
+	const char *n = name;
+	size_t i, len;
+
+	/* "azure" is the 0.x group name of "az". */
+	if (!strncmp(name, "azure", 5) && (name[5] == '.' || name[5] == '_')) {
+		snprintf(buf, sizeof(buf), "az%s", name + 5);
+		n = buf;
+	}
+	len = strlen(n);
+	for (i = 0; i < LEN(aliases); i++)
+		if (same_key(n, len, aliases[i].from)) {
+			n = aliases[i].to;
+			len = strlen(n);
+			break;
+		}
+	for (i = 0; i < cfg_nkeys; i++)
+		if (same_key(n, len, cfg_keys[i].name)) {
+			if (deprecated)
+				*deprecated = strcmp(name, cfg_keys[i].name) != 0;
+			return &cfg_keys[i];
+		}
+	return NULL;
+}
+
+char *
+quote_debug(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 6 + 3), *o = out;
+
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			o += sprintf(o, "\\%c", c);
+		else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c == '\r')
+			o += sprintf(o, "\\r");
+		else if (c == '\t')
+			o += sprintf(o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\u{%x}", c);
+		else
+			*o++ = (char)c;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+int
+cfg_check_device_id(const char *id)
+{
+	static const char ok[] = "'=(),-.?_*@!%";
+	const char *p;
+	char *q;
+
+	if (!*id)
+		return err_push("The empty string cannot be used as a name");
+	q = quote_debug(id);
+	if (strlen(id) > 64) {
+		err_push("The string '%s' is more than 64 characters long and cannot be used as a name", q);
+		free(q);
+		return -1;
+	}
+	for (p = id; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && !strchr(ok, *p)) {
+			err_push("The string '%s' contains characters which cannot be used in a name [use only A-Z, a-z, 0-9, ' = ( ) , - . ? %% * _ ! @]", q);
+			free(q);
+			return -1;
+		}
+	free(q);
+	return 0;
+}
+
+/* Valid UTF-8 with no control character: what every value must be. */
+static int
+check_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long c;
+	int n, i;
+
+	if (strlen(s) > VALUE_MAX)
+		return err_push("the value is longer than %d bytes", VALUE_MAX);
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return err_push("the value contains a control character (byte 0x%02x); newlines, tabs and other control characters are not allowed",
+				    *p);
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1, c = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2, c = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3, c = *p & 0x07;
+		else
+			return err_push("the value is not valid UTF-8");
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return err_push("the value is not valid UTF-8");
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+			return err_push("the value is not valid UTF-8");
+		if (c >= 0x80 && c < 0xa0)	/* C1 controls */
+			return err_push("the value contains a control character (U+%04lX)", c);
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* Rust's u16/u32 parsing and its messages. */
+static int
+parse_uint(const char *s, unsigned long max, int nonzero, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (*p == '+')
+		p++;
+	if (!*p)
+		return err_push(*s ? "invalid digit found in string" :
+		    "cannot parse integer from empty string");
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return err_push("invalid digit found in string");
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return err_push("number too large to fit in target type");
+	}
+	if (nonzero && v == 0)
+		return err_push("number would be zero for non-zero type");
+	*out = v;
+	return 0;
+}
+
+static int
+bad_domain(const char *in)
+{
+	return err_push("Could not parse provided URL: '%s' as a valid domain name.\n"
+	    "         Provided URL should contain only domain, eg: 'subdomain.cumulocity.com'.", in);
+}
+
+/*
+ * A host name or IP literal, as the WHATWG URL parser takes a host, but
+ * narrower: ASCII letters, digits, '-', '_' and '.'; a last label of digits
+ * means the whole must be a dotted-quad IPv4 address; [v6] is accepted.
+ */
+static int
+check_host(const char *h, size_t n)
+{
+	char buf[256], tmp[16];
+	const char *last;
+	size_t i;
+	int digits;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	if (buf[0] == '[')
+		return buf[n - 1] == ']' && n > 2 &&
+		    (buf[n - 1] = '\0', inet_pton(AF_INET6, buf + 1, tmp) == 1) ? 0 : -1;
+	for (i = 0; i < n; i++)
+		if (!((buf[i] >= 'a' && buf[i] <= 'z') || (buf[i] >= 'A' && buf[i] <= 'Z') ||
+		    (buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '_' ||
+		    buf[i] == '.'))
+			return -1;
+	if (buf[0] == '.' || strstr(buf, ".."))
+		return -1;
+	last = strrchr(buf, '.');
+	last = last && last[1] ? last + 1 : buf;
+	if (last == buf + n - 1 && *last == '.')
+		return -1;
+	for (digits = 1, i = 0; last[i] && last[i] != '.'; i++)
+		if (last[i] < '0' || last[i] > '9')
+			digits = 0;
+	if (digits && inet_pton(AF_INET, buf, tmp) != 1)
+		return -1;
+	return 0;
+}
+
+/* Seconds in a humantime duration ("60", "60s", "1h 30m", "365d"). */
+static int
+parse_duration(const char *s, unsigned long long *out)
+{
+	static const struct { const char *u; unsigned long long mul; } units[] = {
+		{ "s", 1 }, { "sec", 1 }, { "secs", 1 }, { "second", 1 }, { "seconds", 1 },
+		{ "m", 60 }, { "min", 60 }, { "mins", 60 }, { "minute", 60 }, { "minutes", 60 },
+		{ "h", 3600 }, { "hr", 3600 }, { "hrs", 3600 }, { "hour", 3600 }, { "hours", 3600 },
+		{ "d", 86400 }, { "day", 86400 }, { "days", 86400 },
+		{ "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+		{ "M", 2630016 }, { "month", 2630016 }, { "months", 2630016 },
+		{ "y", 31557600 }, { "year", 31557600 }, { "years", 31557600 },
+	};
+	unsigned long long total = 0, v;
+	const char *p = s, *u;
+	size_t i, ulen;
+	int any = 0;
+
+	for (v = 0; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (unsigned long long)(*p - '0')) > 1ULL << 53)
+			return err_push("number is too large");
+	if (!*p && p > s) {	/* a plain integer is seconds */
+		*out = v;
+		return 0;
+	}
+	for (p = s; *p; ) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p < '0' || *p > '9')
+			return err_push("expected number at %d", (int)(p - s));
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			if ((v = v * 10 + (unsigned long long)(*p - '0')) > 1ULL << 53)
+				return err_push("number is too large");
+		while (*p == ' ')
+			p++;
+		for (u = p; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'); p++)
+			;
+		ulen = (size_t)(p - u);
+		if (ulen == 0)
+			return err_push("time unit needed, for example %llusec or %llums", v, v);
+		for (i = 0; i < LEN(units); i++)
+			if (strlen(units[i].u) == ulen && !strncmp(units[i].u, u, ulen))
+				break;
+		if (i == LEN(units))
+			return err_push("unknown time unit \"%.*s\", supported units: sec, min, hours, days, weeks, months, years (and few variations)",
+			    (int)ulen, u);
+		if (v > (1ULL << 53) / units[i].mul || total + v * units[i].mul > 1ULL << 53)
+			return err_push("number is too large");
+		total += v * units[i].mul;
+		any = 1;
+	}
+	if (!any)
+		return err_push("value was empty");
+	*out = total;
+	return 0;
+}
+
+/* Splits "a,b,,c" into "a\nb\nc" (empty items dropped); trim as asked. */
+static char *
+split_list(const char *in, int trim)
+{
+	char *out = xmalloc(strlen(in) + 1), *o = out;
+	const char *p = in, *e, *b;
+
+	while (*p) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		b = p;
+		p = *e ? e + 1 : e;
+		if (trim) {
+			while (b < e && *b == ' ')
+				b++;
+			while (e > b && e[-1] == ' ')
+				e--;
+		}
+		if (e == b)
+			continue;
+		if (o > out)
+			*o++ = '\n';
+		memcpy(o, b, (size_t)(e - b));
+		o += e - b;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+parse_value(const struct cfg_key *k, const char *in, char **out)
+{
+	char buf[INET6_ADDRSTRLEN], bin[16];
+	unsigned long long d;
+	unsigned long u;
+	const char *colon;
+
+	if (check_text(in) < 0)
+		return -1;
+	switch (k->type) {
+	case CFG_STR:
+		break;
+	case CFG_DEVICE_ID:
+		if (cfg_check_device_id(in) < 0)
+			return -1;
+		break;
+	case CFG_PATH:
+		if (!*in)
+			return err_push("the path cannot be empty");
+		return (*out = path_clean(in)) ? 0 : -1;
+	case CFG_DOMAIN:
+		if (check_host(in, strlen(in)) < 0)
+			return bad_domain(in);
+		break;
+	case CFG_HOSTPORT:
+		colon = in[0] == '[' ? strstr(in, "]:") : strchr(in, ':');
+		if (colon && in[0] == '[')
+			colon++;
+		if (check_host(in, colon ? (size_t)(colon - in) : strlen(in)) < 0)
+			return err_push("Could not parse hostname");
+		if (colon && (parse_uint(colon + 1, 65535, 0, &u) < 0 ||
+		    !colon[1] || colon[1] == '+')) {
+			err_clear();
+			return err_push("Could not parse port");
+		}
+		break;
+	case CFG_PORT:
+	case CFG_PORT_NZ:
+		if (parse_uint(in, 65535, k->type == CFG_PORT_NZ, &u) < 0)
+			return -1;
+		*out = xasprintf("%lu", u);
+		return 0;
+	case CFG_U32:
+		if (parse_uint(in, 4294967295UL, 0, &u) < 0)
+			return -1;
+		*out = xasprintf("%lu", u);
+		return 0;
+	case CFG_BOOL:
+		if (strcmp(in, "true") && strcmp(in, "false"))
+			return err_push("provided string was not `true` or `false`");
+		break;
+	case CFG_IP:
+		if (inet_pton(AF_INET, in, bin) == 1)
+			inet_ntop(AF_INET, bin, buf, sizeof(buf));
+		else if (inet_pton(AF_INET6, in, bin) == 1)
+			inet_ntop(AF_INET6, bin, buf, sizeof(buf));
+		else
+			return err_push("invalid IP address syntax");
+		*out = xstrdup(buf);
+		return 0;
+	case CFG_LIST:
+		*out = split_list(in, 0);
+		return 0;
+	case CFG_DURATION:
+		if (parse_duration(in, &d) < 0)
+			return -1;
+		break;
+	case CFG_ENUM: {
+		size_t n = strlen(in);
+		const char *c = k->choices, *e;
+		for (; *c; c = *e ? e + 1 : e) {
+			e = strchr(c, ',');
+			if (!e)
+				e = c + strlen(c);
+			if ((size_t)(e - c) == n && !strncmp(c, in, n))
+				break;
+		}
+		if (!*c) {
+			/* "a,b,c" reads "a, b, c" in the message */
+			char *list = xmalloc(strlen(k->choices) * 2 + 1), *o = list;
+			for (c = k->choices; *c; c++) {
+				*o++ = *c;
+				if (*c == ',')
+					*o++ = ' ';
+			}
+			*o = '\0';
+			err_push("Failed to parse flag: %s. Supported values are: %s", in, list);
+			free(list);
+			return -1;
+		}
+		break;
+	}
+	}
+	*out = xstrdup(in);
+	return 0;
+}
+
+int
+cfg_parse(const struct cfg_key *k, const char *in, char **out)
+{
+	size_t n = err_count();
+
+	if (parse_value(k, in, out) == 0)
+		return 0;
+	if (err_count() == n)
+		err_push("invalid value");
+	return err_push("Failed to parse input");
+}
+
+/* The text of a TOML value for key k, fed through the same checks. */
+static int
+from_toml(const struct cfg_key *k, const struct toml *t, char **out)
+{
+	char *joined, *p;
+	size_t i, len;
+	int r;
+
+	switch (t->type) {
+	case TOML_STRING:
+		if (k->type == CFG_LIST) {
+			if (check_text(t->s) < 0)
+				return -1;
+			*out = split_list(t->s, 1);
+			return 0;
+		}
+		if (k->type == CFG_ENUM && !strcmp(k->name, "c8y.bridge.include.local_cleansession")) {
+			/* thin-edge writes this one capitalised */
+			char *low = xstrdup(t->s);
+			for (p = low; *p; p++)
+				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			r = parse_value(k, low, out);
+			free(low);
+			return r;
+		}
+		return parse_value(k, t->s, out);
+	case TOML_INT: {
+		char buf[32];
+		if (k->type != CFG_PORT && k->type != CFG_PORT_NZ && k->type != CFG_U32 &&
+		    k->type != CFG_DURATION)
+			break;
+		if (t->i < 0)
+			return err_push("invalid digit found in string");
+		snprintf(buf, sizeof(buf), "%lld", t->i);
+		return parse_value(k, buf, out);
+	}
+	case TOML_BOOL:
+		if (k->type != CFG_BOOL)
+			break;
+		*out = xstrdup(t->i ? "true" : "false");
+		return 0;
+	case TOML_ARRAY:
+		if (k->type != CFG_LIST)
+			break;
+		for (len = 1, i = 0; i < t->nkid; i++) {
+			if (t->kid[i]->type != TOML_STRING)
+				return err_push("expected an array of strings");
+			if (check_text(t->kid[i]->s) < 0)
+				return -1;
+			len += strlen(t->kid[i]->s) + 1;
+		}
+		joined = p = xmalloc(len);
+		*p = '\0';
+		for (i = 0; i < t->nkid; i++) {
+			if (!*t->kid[i]->s)
+				continue;
+			p += sprintf(p, "%s%s", p > joined ? "\n" : "", t->kid[i]->s);
+		}
+		*out = joined;
+		return 0;
+	default:
+		break;
+	}
+	return err_push("unexpected TOML type for this key");
+}
+
+static struct toml *
+to_toml(const struct cfg_key *k, const char *val)
+{
+	struct toml *t;
+	const char *p, *e;
+	char *item;
+
+	switch (k->type) {
+	case CFG_PORT:
+	case CFG_PORT_NZ:
+	case CFG_U32:
+		return toml_new_int(strtoll(val, NULL, 10));
+	case CFG_BOOL:
+		return toml_new_bool(!strcmp(val, "true"));
+	case CFG_LIST:
+		if (!(t = toml_new(TOML_ARRAY)))
+			return NULL;
+		for (p = val; *p; p = *e ? e + 1 : e) {
+			e = strchr(p, '\n');
+			if (!e)
+				e = p + strlen(p);
+			item = xstrndup(p, (size_t)(e - p));
+			if (toml_push(t, toml_new_string(item)) < 0) {
+				free(item);
+				toml_free(t);
+				return NULL;
+			}
+			free(item);
+		}
+		return t;
+	case CFG_ENUM:
+		if (!strcmp(k->name, "c8y.bridge.include.local_cleansession")) {
+			/* As thin-edge serialises it, so thin-edge can read it. */
+			char cap[8];
+			snprintf(cap, sizeof(cap), "%c%s", val[0] - 32, val + 1);
+			return toml_new_string(cap);
+		}
+		return toml_new_string(val);
+	default:
+		return toml_new_string(val);
+	}
+}
+
+/* Moves the keys of a 0.10/0.11 file where 0.12+ expects them. */
+static int
+migrate(struct toml *doc)
+{
+	struct toml *ver, *v;
+	size_t i;
+
+	ver = toml_path_get(doc, "config.version");
+	if (ver && ver->type == TOML_STRING && !strcmp(ver->s, "2"))
+		return 0;
+	if (ver && !(ver->type == TOML_STRING && !strcmp(ver->s, "1")))
+		return err_push("Unknown tedge.toml version: %s",
+		    ver->type == TOML_STRING ? ver->s : "(not a string)");
+	for (i = 0; i < LEN(migrations); i++) {
+		if (!(v = toml_path_get(doc, migrations[i].from)))
+			continue;
+		if (toml_path_get(doc, migrations[i].to))
+			return err_push("Cannot migrate '%s' to '%s': target key already exists. Please manually remove one of them from tedge.toml.",
+			    migrations[i].from, migrations[i].to);
+		/* Detach v from its table, then attach it at the new path. */
+		{
+			char *parent = xstrdup(migrations[i].from), *dot;
+			struct toml *tab;
+			size_t j;
+			dot = strrchr(parent, '.');
+			*dot = '\0';
+			tab = toml_path_get(doc, parent);
+			for (j = 0; j < tab->nkid; j++)
+				if (tab->kid[j] == v)
+					break;
+			memmove(tab->kid + j, tab->kid + j + 1,
+			    (tab->nkid - j - 1) * sizeof(*tab->kid));
+			tab->nkid--;
+			free(v->key);
+			v->key = NULL;
+			if (tab->nkid == 0)
+				toml_path_unset(doc, parent);
+			free(parent);
+			if (toml_path_set(doc, migrations[i].to, v) < 0)
+				return err_push("out of memory");
+		}
+	}
+	return 0;
+}
+
+static int
+env_overrides(struct cfg *c)
+{
+	extern char **environ;
+	char **e, name[128], *canon;
+	const struct cfg_key *k;
+	const char *eq;
+	size_t i, n;
+
+	for (e = environ; *e; e++) {
+		if (strncmp(*e, "TEDGE_", 6) || !(eq = strchr(*e, '=')))
+			continue;
+		n = (size_t)(eq - *e) - 6;
+		for (i = 0; i < LEN(not_keys); i++)
+			if (strlen(not_keys[i]) == n && !strncmp(*e + 6, not_keys[i], n))
+				break;
+		if (i < LEN(not_keys) || n >= sizeof(name))
+			continue;
+		for (i = 0; i < n; i++) {
+			char ch = (*e)[6 + i];
+			name[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+		}
+		name[n] = '\0';
+		if (!(k = cfg_key_find(name, NULL))) {
+			warn("Unknown configuration field \"%s\" from environment variable %.*s",
+			    name, (int)(n + 6), *e);
+			continue;
+		}
+		if (!c->env)
+			c->env = xcalloc(cfg_nkeys, sizeof(*c->env));
+		i = (size_t)(k - cfg_keys);
+		FREE(c->env[i]);
+		if (!eq[1]) {
+			c->env[i] = xstrdup("");	/* empty: back to the default */
+			continue;
+		}
+		canon = NULL;
+		if (eq[1] == '"' || eq[1] == '[') {
+			/* A TOML value: parse it as the right-hand side of a key. */
+			char errbuf[160], *doc = xasprintf("v = %s", eq + 1);
+			struct toml *t = NULL;
+			if (toml_parse(doc, strlen(doc), &t, errbuf, sizeof(errbuf)) < 0)
+				err_push("%s", errbuf);
+			else
+				from_toml(k, toml_get(t, "v"), &canon);
+			toml_free(t);
+			free(doc);
+		} else if (cfg_parse(k, eq + 1, &canon) == 0) {
+			err_clear();
+		}
+		if (!canon)
+			return err_push("Failed to set value for %s to \"%s\" from environment variable %.*s",
+			    k->name, eq + 1, (int)(n + 6), *e);
+		c->env[i] = canon;
+	}
+	return 0;
+}
+
+int
+cfg_load(struct cfg *c, const char *dir, int flags)
+{
+	char errbuf[256], *buf;
+	size_t len;
+
+	memset(c, 0, sizeof(*c));
+	c->lockfd = -1;
+	/* Absolute, so that the paths derived from it are too. */
+	if (!(c->dir = path_clean(dir)))
+		return -1;
+	c->path = path_join(c->dir, "tedge.toml");
+	dir = c->dir;
+	/* As thin-edge, a first write creates the directory. */
+	if ((flags & CFG_WRITE) &&
+	    (fs_mkdirp(dir, 0755) < 0 || (c->lockfd = fs_lock_dir(dir)) < 0))
+		return -1;
+	buf = fs_read(c->path, FILE_MAX, &len);
+	if (!buf && errno != ENOENT)
+		return -1;
+	if (!buf) {
+		err_clear();
+		if (!(c->doc = toml_new(TOML_TABLE)))
+			return err_push("out of memory");
+	} else {
+		int r = toml_parse(buf, len, &c->doc, errbuf, sizeof(errbuf));
+		free(buf);
+		if (r < 0) {
+			err_push("%s", errbuf);
+			return err_push("TOML parse error in %s", c->path);
+		}
+		if (migrate(c->doc) < 0)
+			return err_push("TOML parse error in %s", c->path);
+	}
+	if ((flags & CFG_ENV) && env_overrides(c) < 0)
+		return -1;
+	return 0;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	size_t i;
+
+	if (c->env)
+		for (i = 0; i < cfg_nkeys; i++)
+			free(c->env[i]);
+	FREE(c->env);
+	toml_free(c->doc);
+	c->doc = NULL;
+	fs_unlock(c->lockfd);
+	c->lockfd = -1;
+	FREE(c->dir);
+	FREE(c->path);
+}
+
+static const struct cfg_key *
+key_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg_nkeys; i++)
+		if (!strcmp(cfg_keys[i].name, name))
+			return &cfg_keys[i];
+	return NULL;
+}
+
+/* The explicit value (environment, then file), without defaults. */
+static int
+explicit_value(struct cfg *c, const struct cfg_key *k, char **out)
+{
+	struct toml *t;
+	size_t i = (size_t)(k - cfg_keys);
+
+	if (c->env && c->env[i]) {
+		if (!*c->env[i])
+			return 1;
+		*out = xstrdup(c->env[i]);
+		return 0;
+	}
+	if (!(t = toml_path_get(c->doc, k->name)))
+		return 1;
+	if (from_toml(k, t, out) < 0)
+		return err_push("invalid value for '%s' in %s", k->name, c->path);
+	return 0;
+}
+
+int
+cfg_get(struct cfg *c, const struct cfg_key *k, char **out)
+{
+	char *url, *cn, *cert;
+	int r;
+
+	if (k->type == CFG_DEVICE_ID) {
+		/* The certificate is the truth; a stored id only stands in
+		 * while there is none. */
+		if ((r = cfg_get_str(c, "device.cert_path", &cert)) < 0)
+			return -1;
+		cn = r == 0 ? pem_cert_cn(cert) : NULL;
+		free(cert);
+		if (cn) {
+			*out = cn;
+			return 0;
+		}
+		if (r == 0 && errno != ENOENT)
+			return err_push("Derivation for `device.id` failed");
+		err_clear();
+		return explicit_value(c, k, out);
+	}
+	r = explicit_value(c, k, out);
+	if (r <= 0)
+		return r;
+	switch (k->dkind) {
+	case CFG_NONE:
+		return 1;
+	case CFG_CONST:
+		*out = k->type == CFG_LIST ? split_list(k->dflt, 0) : xstrdup(k->dflt);
+		return 0;
+	case CFG_KEY:
+		return cfg_get(c, key_by_name(k->dflt), out);
+	case CFG_IN_DIR:
+		*out = path_join(c->dir, k->dflt);
+		return 0;
+	case CFG_URL_HOST:
+		if ((r = cfg_get(c, key_by_name(k->dflt), &url)) != 0)
+			return r;
+		*out = url;
+		return 0;
+	}
+	return 1;
+}
+
+int
+cfg_get_str(struct cfg *c, const char *name, char **out)
+{
+	const struct cfg_key *k = key_by_name(name);
+
+	if (!k)
+		return err_push("no such configuration key: %s", name);
+	return cfg_get(c, k, out);
+}
+
+char *
+cfg_render(const struct cfg_key *k, const char *val)
+{
+	const char *p, *e;
+	char *out, *o;
+	size_t n;
+
+	if (k->type == CFG_HOSTPORT) {
+		p = val[0] == '[' ? strstr(val, "]:") : strchr(val, ':');
+		if (!p)
+			return xasprintf("%s:%s", val, k->choices);
+		return xstrdup(val);
+	}
+	if (k->type != CFG_LIST)
+		return xstrdup(val);
+	/* ["a", "b"]: each item quoted and escaped as Rust's Debug does */
+	n = 3;
+	for (p = val; *p; p++)
+		n += *p == '\n' ? 4 : *p == '"' || *p == '\\' ? 2 : 1;
+	out = o = xmalloc(n + 4);
+	*o++ = '[';
+	for (p = val; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		if (p > val)
+			*o++ = ',', *o++ = ' ';
+		*o++ = '"';
+		for (; p < e; p++) {
+			if (*p == '"' || *p == '\\')
+				*o++ = '\\';
+			*o++ = *p;
+		}
+		*o++ = '"';
+	}
+	*o++ = ']';
+	*o = '\0';
+	return out;
+}
+
+int
+cfg_set(struct cfg *c, const struct cfg_key *k, const char *val)
+{
+	struct toml *t = to_toml(k, val);
+
+	if (!t || toml_path_set(c->doc, k->name, t) < 0)
+		return err_push("cannot store %s: a value in %s is in the way",
+		    k->name, c->path);
+	return 0;
+}
+
+void
+cfg_unset(struct cfg *c, const struct cfg_key *k)
+{
+	toml_path_unset(c->doc, k->name);
+}
+
+/* Temporary files of writers that were killed before their rename. Under
+ * the writers' lock no one else can be using them. */
+static void
+remove_stale_temps(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp;
+	char *p;
+
+	if (!(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp)))
+		if (!strncmp(d->d_name, ".tedge.toml.", 12) && strlen(d->d_name) == 18) {
+			p = path_join(dir, d->d_name);
+			unlink(p);
+			free(p);
+		}
+	closedir(dp);
+}
+
+int
+cfg_save(struct cfg *c)
+{
+	struct toml *ver;
+	char *text;
+	size_t len;
+	int r;
+
+	if (c->lockfd < 0)
+		return err_push("internal error: %s saved without its lock", c->path);
+	if (!(ver = toml_new_string("2")) || toml_path_set(c->doc, "config.version", ver) < 0)
+		return err_push("out of memory");
+	if (!(text = toml_dump(c->doc, &len)))
+		return err_push("out of memory");
+	remove_stale_temps(c->dir);
+	r = fs_write_atomic(c->path, text, len, 0644);
+	free(text);
+	return r;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The error chain and thin-edge's "Error: / Caused by:" printing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tedge.h"
+
+const char *progname = "tedge";
+
+/* Causes, innermost first. A fixed array: the chain is short by nature, and
+ * pushing must work when memory is exhausted. */
+static char causes[16][512];
+static size_t ncauses;
+
+void
+err_setprog(const char *argv0)
+{
+	const char *p;
+
+	if (!argv0 || !*argv0)
+		return;
+	p = strrchr(argv0, '/');
+	progname = p ? p + 1 : argv0;
+}
+
+static void __attribute__((format(printf, 1, 0)))
+vpush(const char *fmt, va_list ap)
+{
+	if (ncauses == LEN(causes)) {
+		/* Keep the outermost causes: they say what was being done. */
+		memmove(causes[0], causes[1], sizeof(causes) - sizeof(causes[0]));
+		ncauses--;
+	}
+	vsnprintf(causes[ncauses++], sizeof(causes[0]), fmt, ap);
+}
+
+int
+err_push(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpush(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+err_pushsys(int e)
+{
+	return err_push("%s (os error %d)", strerror(e), e);
+}
+
+int
+err_pushsysf(int e, const char *fmt, ...)
+{
+	char buf[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return err_push("%s: %s (os error %d)", buf, strerror(e), e);
+}
+
+void
+err_clear(void)
+{
+	ncauses = 0;
+}
+
+size_t
+err_count(void)
+{
+	return ncauses;
+}
+
+/* Writes s, indenting every line after the first by indent spaces. */
+static void
+put_indented(const char *s, int indent)
+{
+	for (; *s; s++) {
+		fputc(*s, stderr);
+		if (*s == '\n' && s[1])
+			fprintf(stderr, "%*s", indent, "");
+	}
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 0)))
+vprint(const char *fmt, va_list ap)
+{
+	char msg[1024];
+	const char *ctx;
+	size_t i, n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ctx = getenv("TEDGE_ERROR_CONTEXT");
+	if (ctx && *ctx) {
+		/* The composing script names the user's request; ours becomes
+		 * the outermost cause. */
+		if (ncauses == LEN(causes)) {
+			memmove(causes[0], causes[1],
+			    sizeof(causes) - sizeof(causes[0]));
+			ncauses--;
+		}
+		memcpy(causes[ncauses], msg, sizeof(causes[0]) - 1);
+		causes[ncauses++][sizeof(causes[0]) - 1] = '\0';
+		snprintf(msg, sizeof(msg), "%s", ctx);
+	}
+	fflush(stdout);
+	fputs("Error: ", stderr);
+	put_indented(msg, 0);
+	n = ncauses;
+	if (n) {
+		fputs("\nCaused by:\n", stderr);
+		for (i = 0; i < n; i++) {
+			const char *c = causes[n - 1 - i];
+			if (n == 1) {
+				fputs("    ", stderr);
+				put_indented(c, 4);
+			} else {
+				fprintf(stderr, "    %zu: ", i);
+				put_indented(c, 7);
+			}
+		}
+	}
+	ncauses = 0;
+}
+
+void
+err_print(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+}
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAIL);
+}
+
+void
+diec(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("Warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+fshut_stdout(void)
+{
+	/* A full disk or a closed pipe must not pass as success. */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		err_pushsys(errno ? errno : EIO);
+		die("failed to write to standard output");
+	}
+}

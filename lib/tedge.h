@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge.h: the one header the programs include.
+ *
+ * lib/ reports, bin/ decides: library functions return -1 or NULL and push
+ * the reason onto the error chain (err_push*); only programs print and exit,
+ * through die() and friends. The x-prefixed allocators are the only library
+ * functions that exit (on out-of-memory).
+ */
+#ifndef TEDGE_H
+#define TEDGE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "toml.h"
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define FREE(p) do { free(p); (p) = NULL; } while (0)
+
+/* Exit codes shared by every program (SPEC §2). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNVERIFIED = 3,
+	EXIT_NO_MANAGER = 4,
+	EXIT_NOT_INSTALLED = 5
+};
+
+/* err.c: the chain of causes, innermost first, and its printing. */
+
+/* Sets the program name used in usage messages (argv[0]'s basename). */
+void err_setprog(const char *argv0);
+extern const char *progname;
+/* Pushes a cause; always returns -1 so lib code can `return err_push(...)`. */
+int err_push(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Pushes "<strerror(e)> (os error <e>)". Returns -1. */
+int err_pushsys(int e);
+/* Pushes "<fmt...>: <strerror(e)> (os error <e>)". Returns -1. */
+int err_pushsysf(int e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Forgets every cause pushed so far. */
+void err_clear(void);
+/* Number of causes pushed so far. */
+size_t err_count(void);
+/*
+ * Prints "Error: <msg>" and the chain in thin-edge's layout on stderr, then
+ * clears the chain. With TEDGE_ERROR_CONTEXT set, that text is the Error:
+ * line and msg becomes the outermost cause.
+ */
+void err_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* err_print(), then exit(1). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* err_print(), then exit(code). */
+void diec(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* "Warning: <msg>" on stderr. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flushes stdout and exits 1 with an error if writing it failed. */
+void fshut_stdout(void);
+
+/* xalloc.c: allocation that exits on OOM. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* A malloc'd formatted string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* paths.c */
+
+/*
+ * The configuration directory: opt (from --config-dir) when non-NULL, else
+ * $TEDGE_CONFIG_DIR when set and non-empty, else SYSCONFDIR "/tedge".
+ * Returns a pointer to static or argument storage; do not free.
+ */
+const char *paths_config_dir(const char *opt);
+/* "<dir>/<name>" with one slash between; malloc'd, caller frees. */
+char *path_join(const char *dir, const char *name);
+/*
+ * Makes p absolute against the working directory and removes ".", ".." and
+ * repeated slashes lexically. malloc'd, caller frees; NULL (cause pushed)
+ * when the working directory cannot be read.
+ */
+char *path_clean(const char *p);
+
+/* fs.c */
+
+/*
+ * Replaces path with len bytes of buf, atomically: a temporary file in the
+ * same directory, written, chmod'ed to mode, fsync'ed and renamed over path;
+ * then the directory is fsync'ed. A symbolic link at path is followed and its
+ * target replaced. Returns 0, or -1 with the cause pushed (path unchanged).
+ */
+int fs_write_atomic(const char *path, const void *buf, size_t len,
+    unsigned mode);
+/*
+ * Reads a whole file of at most max bytes into a malloc'd NUL-terminated
+ * buffer (caller frees), length in *len. Returns NULL with errno set and a
+ * cause pushed on failure (ENOENT included, so callers can test errno).
+ */
+char *fs_read(const char *path, size_t max, size_t *len);
+/* mkdir -p with mode for each created directory. 0, or -1 (cause pushed). */
+int fs_mkdirp(const char *path, unsigned mode);
+/*
+ * Takes an exclusive lock on directory dir (flock on the directory itself,
+ * so no lock file is left behind), waiting for other holders. Returns a
+ * descriptor to pass to fs_unlock, or -1 (cause pushed).
+ */
+int fs_lock_dir(const char *dir);
+void fs_unlock(int fd);
+
+/* pem.c: the one bit of X.509 that libc-only programs need. */
+
+/*
+ * The first subject CN of the first certificate in the PEM file at path.
+ * Returns a malloc'd string (caller frees; "" when there is no CN), or NULL
+ * with errno set (ENOENT when the file is missing) and a cause pushed.
+ */
+char *pem_cert_cn(const char *path);
+
+#endif
+
+/* config.c: tedge.toml and its typed keys. */
+
+enum cfg_type {
+	CFG_STR, CFG_PATH, CFG_DOMAIN, CFG_HOSTPORT, CFG_PORT, CFG_PORT_NZ,
+	CFG_U32, CFG_BOOL, CFG_IP, CFG_LIST, CFG_DURATION, CFG_ENUM,
+	CFG_DEVICE_ID
+};
+
+enum cfg_default {
+	CFG_NONE,	/* no default */
+	CFG_CONST,	/* dflt is the value */
+	CFG_KEY,	/* dflt names the key whose value is used */
+	CFG_IN_DIR,	/* dflt is a path relative to the config dir */
+	CFG_URL_HOST	/* dflt names a *.url key; the host of its value */
+};
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	enum cfg_default dkind;
+	const char *dflt;
+	const char *choices;	/* CFG_ENUM: "a,b,c"; CFG_HOSTPORT: default port */
+	const char *doc;
+	const char *note;
+	const char *examples;	/* comma-separated */
+};
+
+extern const struct cfg_key cfg_keys[];
+extern const size_t cfg_nkeys;
+
+/* Load flags */
+#define CFG_ENV		1	/* apply TEDGE_* overrides (reads only) */
+#define CFG_WRITE	2	/* take the writers' lock; for cfg_save */
+
+struct cfg {
+	char *dir;		/* configuration directory */
+	char *path;		/* <dir>/tedge.toml */
+	struct toml *doc;	/* the file, an empty table when missing */
+	char **env;		/* per key: override value, "" = back to default */
+	int lockfd;
+};
+
+/*
+ * Loads <dir>/tedge.toml (a missing file is an empty one). With CFG_WRITE the
+ * writers' lock is held until cfg_free. Returns 0, or -1 with causes pushed
+ * (malformed TOML, unreadable file, bad TEDGE_* value). cfg_free is always
+ * safe to call afterwards.
+ */
+int cfg_load(struct cfg *c, const char *dir, int flags);
+void cfg_free(struct cfg *c);
+/*
+ * The key a user's spelling names (aliases, '_' for '.', azure for az), or
+ * NULL. *deprecated is set when the spelling is not the canonical one.
+ */
+const struct cfg_key *cfg_key_find(const char *name, int *deprecated);
+/*
+ * The effective value of k (environment, then file, then default) in its
+ * canonical form (lists: items joined by '\n'). Returns 0 and a malloc'd
+ * value in *out; 1 when the key has no value; -1 on error (causes pushed).
+ */
+int cfg_get(struct cfg *c, const struct cfg_key *k, char **out);
+/* Shortcut: cfg_get by canonical name, for programs reading their keys. */
+int cfg_get_str(struct cfg *c, const char *name, char **out);
+/*
+ * Checks a user's text for k and canonicalises it into *out (malloc'd).
+ * Returns 0, or -1 with the cause chain "Failed to parse input" + reason.
+ */
+int cfg_parse(const struct cfg_key *k, const char *in, char **out);
+/* The value as get and list print it (lists as ["a", "b"]); malloc'd. */
+char *cfg_render(const struct cfg_key *k, const char *val);
+/* Stores a canonical value in the document / removes it (no I/O). */
+int cfg_set(struct cfg *c, const struct cfg_key *k, const char *val);
+void cfg_unset(struct cfg *c, const struct cfg_key *k);
+/* Writes the document back atomically. Requires CFG_WRITE. */
+int cfg_save(struct cfg *c);
+/* Rust's Debug form of s ("a\"b", control characters escaped), as thin-edge
+ * shows values in messages; malloc'd. */
+char *quote_debug(const char *s);
+/* Device id rules of `tedge cert create` (reference cert §0.5). 0, or -1
+ * with the reference's message pushed. */
+int cfg_check_device_id(const char *id);

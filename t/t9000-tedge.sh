@@ -1,0 +1,61 @@
+#!/bin/sh
+test_description='tedge: the dispatcher'
+. ./lib.sh
+
+test_expect_success 'tedge CMD runs tedge-CMD with the arguments' '
+	tedge config set device.type via-tedge &&
+	echo via-tedge >expect &&
+	tedge config get device.type >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the exit code of the command is passed on' '
+	test_expect_code 1 tedge config get c8y.url &&
+	test_expect_code 2 tedge config get no.such.key
+'
+
+test_expect_success '--config-dir before the command reaches it' '
+	mkdir d &&
+	tedge --config-dir d config set device.type in-d &&
+	test_grep in-d d/tedge.toml &&
+	tedge --config-dir=d config get device.type >actual &&
+	echo in-d >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success '--help lists the commands on stdout' '
+	tedge --help >out &&
+	test_grep "^usage: tedge" out &&
+	test_grep "^  config " out &&
+	test_grep "^  connect " out
+'
+
+test_expect_success 'an unknown command: clear error, exit 2' '
+	test_expect_code 2 tedge frobnicate 2>err &&
+	test_grep "unrecognized subcommand '\''frobnicate'\''" err &&
+	test_expect_code 2 tedge 2>err &&
+	test_grep "^usage: tedge" err &&
+	test_expect_code 2 tedge ../../bin/sh &&
+	test_expect_code 2 tedge --bogus config
+'
+
+test_expect_success 'programs are found next to tedge, never on PATH' '
+	mkdir -p fake inst &&
+	printf "#!/bin/sh\necho fake\n" >fake/tedge-config &&
+	chmod +x fake/tedge-config &&
+	cp "$TEDGE_ROOT/bin/tedge" inst/ &&
+	test_expect_code 5 env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config list 2>err &&
+	test_grep "tedge-config is not installed" err &&
+	cp "$TEDGE_ROOT/bin/tedge-config" inst/ &&
+	env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config get device.type >actual &&
+	echo via-tedge >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'TEDGE_EXEC_PATH comes first' '
+	TEDGE_EXEC_PATH="$TRASH_DIRECTORY/fake" tedge config list >actual &&
+	echo fake >expect &&
+	test_cmp expect actual
+'
+
+test_done
