@@ -11,7 +11,7 @@ HELPERS = t/helper/tedge-test t/helper/toml-dump
 MAN1 = man/tedge.1 man/tedge-config.1
 
 LIBOBJ = lib/err.o lib/xalloc.o lib/paths.o lib/fs.o lib/toml.o lib/config.o \
-	lib/pem.o
+	lib/pem.o lib/spawn.o
 HDR = lib/tedge.h lib/toml.h
 
 all: $(PROGS)

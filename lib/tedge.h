@@ -204,3 +204,17 @@ char *quote_debug(const char *s);
 /* Device id rules of `tedge cert create` (reference cert §0.5). 0, or -1
  * with the reference's message pushed. */
 int cfg_check_device_id(const char *id);
+
+/* spawn.c: running other programs (argv, never a shell). */
+
+/*
+ * Runs argv (argv[0] looked up in PATH when it has no slash) with stdin from
+ * /dev/null and stdout+stderr captured together; the first 64 KiB are kept
+ * in *out (malloc'd, NUL-terminated; caller frees) when out is not NULL.
+ * With timeout_ms > 0 the child is killed at the deadline. Returns the wait
+ * status (>= 0), or -1 with a cause pushed when it could not run (errno
+ * ENOENT: no such program; ETIMEDOUT: killed at the deadline).
+ */
+int spawn_capture(char *const argv[], char **out, int timeout_ms);
+/* "exited with 3", "killed by signal 9": a static buffer. */
+const char *spawn_status_text(int status);

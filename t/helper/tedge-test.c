@@ -11,6 +11,9 @@
  *   tedge-test bench RUNS CMD [ARGS]
  *	Runs CMD RUNS times (stdout and stderr to /dev/null) and prints
  *	"median_ns=N max_rss_kb=M"; exit 1 if a run failed.
+ *   tedge-test spawn TIMEOUT_MS CMD [ARGS]
+ *	lib/spawn.c: prints what CMD wrote, then "status: <text>"; a failure
+ *	to run prints the error chain and exits 1.
  *   tedge-test free-port
  *	Prints a TCP port on 127.0.0.1 that is free right now.
  */
@@ -40,7 +43,7 @@ now_ns(void)
 }
 
 static pid_t
-spawn(char **argv)
+start(char **argv)
 {
 	pid_t pid = fork();
 	int fd;
@@ -88,7 +91,7 @@ run_ns(char **argv)
 {
 	long long t0 = now_ns();
 	int status;
-	pid_t pid = spawn(argv);
+	pid_t pid = start(argv);
 
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -117,7 +120,7 @@ crash(int argc, char **argv)
 	srand((unsigned)(getpid() ^ now_ns()));
 	for (runs = 0; killed < want && runs < 10 * want; runs++) {
 		long us = (long)(((unsigned long long)rand() << 16 ^ (unsigned)rand()) % (unsigned long long)maxus);
-		pid = spawn(argv);
+		pid = start(argv);
 		d.tv_sec = us / 1000000;
 		d.tv_nsec = us % 1000000 * 1000;
 		nanosleep(&d, NULL);
@@ -150,7 +153,7 @@ bench(int argc, char **argv)
 	t = xcalloc((size_t)runs, sizeof(*t));
 	for (i = 0; i < runs; i++) {
 		t0 = now_ns();
-		pid = spawn(argv + 1);
+		pid = start(argv + 1);
 		while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 			;
 		t[i] = now_ns() - t0;
@@ -186,6 +189,21 @@ free_port(void)
 	return EXIT_OK;
 }
 
+static int
+spawn(int argc, char **argv)
+{
+	char *out;
+	int st;
+
+	if (argc < 2)
+		return EXIT_USAGE;
+	if ((st = spawn_capture(argv + 1, &out, atoi(argv[0]))) < 0)
+		die("spawn failed");
+	printf("%sstatus: %s\n", out, spawn_status_text(st));
+	free(out);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -196,11 +214,14 @@ main(int argc, char *argv[])
 		r = crash(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "bench"))
 		r = bench(argc - 2, argv + 2);
+	else if (argc >= 2 && !strcmp(argv[1], "spawn"))
+		r = spawn(argc - 2, argv + 2);
 	else if (argc == 2 && !strcmp(argv[1], "free-port"))
 		r = free_port();
 	if (r == EXIT_USAGE)
 		fputs("usage: tedge-test crash KILLS FILE -- CMD...\n"
 		    "       tedge-test bench RUNS CMD...\n"
+		    "       tedge-test spawn TIMEOUT_MS CMD...\n"
 		    "       tedge-test free-port\n", stderr);
 	return r;
 }
