@@ -5,14 +5,17 @@
 
 include config.mk
 
-PROGS = bin/tedge bin/tedge-config
+PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-upload bin/tedge-bridge-gen bin/tedge-svc
 SCRIPTS =
 HELPERS = t/helper/tedge-test t/helper/toml-dump
-MAN1 = man/tedge.1 man/tedge-config.1
+MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-bridge-gen.1 \
+	man/tedge-svc.1
 
+# One archive: a program that calls none of x509.o's functions (OpenSSL)
+# links none of its libraries.
 LIBOBJ = lib/err.o lib/xalloc.o lib/paths.o lib/fs.o lib/toml.o lib/config.o \
-	lib/pem.o lib/spawn.o
-HDR = lib/tedge.h lib/toml.h
+	lib/pem.o lib/spawn.o lib/x509.o
+HDR = lib/tedge.h lib/toml.h lib/x509.h
 
 all: $(PROGS)
 
@@ -30,6 +33,28 @@ bin/tedge: bin/tedge.o lib/libtedge.a
 
 bin/tedge-config: bin/tedge-config.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-config.o lib/libtedge.a
+
+bin/tedge-cert: bin/tedge-cert.o lib/libtedge.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert.o lib/libtedge.a $(SSL_LIBS)
+
+bin/tedge-cert-upload: bin/tedge-cert-upload.o lib/libtedge.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert-upload.o lib/libtedge.a $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
+
+bin/tedge-bridge-gen: bin/tedge-bridge-gen.o lib/libtedge.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-bridge-gen.o lib/libtedge.a
+
+# tedge-svc install takes the service definitions of init/ from INITDIR,
+# where install-init puts them with their @PLACEHOLDERS@ filled in.
+INITDIR = $(PREFIX)/share/tedge/init
+MOSQUITTO_SBINDIR = /usr/sbin
+INIT = init/systemd/mosquitto.service init/openrc/mosquitto \
+	init/sysvinit/mosquitto init/runit/mosquitto/run
+
+bin/tedge-svc.o: bin/tedge-svc.c
+	$(CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(CFLAGS) -c -o $@ bin/tedge-svc.c
+
+bin/tedge-svc: bin/tedge-svc.o lib/libtedge.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-svc.o lib/libtedge.a
 
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
@@ -63,6 +88,12 @@ sanitize: deps
 
 # Programs run under valgrind (t/lib.sh wraps them when TEST_VALGRIND=1).
 valgrind: deps all helpers
+	rm -rf t/valgrind && mkdir -p t/valgrind/bin
+	for p in $(PROGS); do \
+		n=$${p#bin/}; \
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=150 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+			"$$PWD/$$p" >t/valgrind/bin/$$n && chmod +x t/valgrind/bin/$$n || exit 1; \
+	done
 	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 
 FUZZ_SECONDS = 120
@@ -82,7 +113,7 @@ demo:
 	@echo "make demo: the end-to-end story arrives with tedge connect (issue 7)."
 	@echo "Until then: make check, and see README.md for what each program does."
 
-install: all
+install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(SYSCONFDIR)/tedge
 	for p in $(PROGS) $(SCRIPTS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
@@ -92,6 +123,18 @@ install: all
 uninstall:
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
+	rm -rf $(DESTDIR)$(INITDIR)
+
+# The init/ definitions, for tedge-svc install: @SBINDIR@ (mosquitto's) and
+# @SYSCONFDIR@ filled in, modes kept.
+install-init:
+	for f in $(INIT); do \
+		d=$(DESTDIR)$(INITDIR)/$${f#init/}; \
+		mkdir -p "$${d%/*}" && \
+		sed -e 's|@SBINDIR@|$(MOSQUITTO_SBINDIR)|g' \
+			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$f >"$$d" && \
+		if [ -x $$f ]; then chmod 755 "$$d"; else chmod 644 "$$d"; fi || exit 1; \
+	done
 
 lint:
 	shellcheck -s sh t/lib.sh t/*.sh scripts/deps bench/config-get
@@ -99,6 +142,6 @@ lint:
 clean:
 	rm -f $(PROGS) $(PROGS:=.o) $(LIBOBJ) lib/libtedge.a $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml
-	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run
+	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
-.PHONY: all deps check helpers test sanitize valgrind fuzz bench demo install uninstall lint clean
+.PHONY: all deps check helpers test sanitize valgrind fuzz bench demo install install-init uninstall lint clean

@@ -51,29 +51,11 @@ usage(FILE *f)
 	    "Exit status: that of the command; 2 usage error; 5 the command is not installed.\n", f);
 }
 
-/* Runs dir/prog if it is there; returns only when it is not. */
-static void
-try_exec(const char *dir, const char *prog, char **argv)
-{
-	char path[PATH_MAX];
-	int n;
-
-	if (!dir || !*dir)
-		return;
-	n = snprintf(path, sizeof(path), "%s/%s", dir, prog);
-	if (n < 0 || (size_t)n >= sizeof(path) || access(path, X_OK) < 0)
-		return;
-	execv(path, argv);
-	err_pushsysf(errno, "cannot run %s", path);
-	die("failed to run `tedge %s`", argv[0] + strlen("tedge-"));
-}
-
 int
 main(int argc, char *argv[])
 {
-	char self[PATH_MAX], prog[64], *slash;
+	char prog[64];
 	const char *cmd;
-	ssize_t n;
 	size_t i;
 	int a;
 
@@ -123,16 +105,6 @@ main(int argc, char *argv[])
 	argv += a;
 	argv[0] = prog;
 
-	try_exec(getenv("TEDGE_EXEC_PATH"), prog, argv);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			try_exec(self, prog, argv);
-		}
-	}
-	try_exec(BINDIR, prog, argv);
-	err_push("%s is not installed (looked next to tedge and in %s)", prog, BINDIR);
-	diec(EXIT_NOT_INSTALLED, "failed to run `tedge %s`", cmd);
+	exec_tool(prog, argv);
+	diec(errno == ENOENT ? EXIT_NOT_INSTALLED : EXIT_FAIL, "failed to run `tedge %s`", cmd);
 }

@@ -48,6 +48,9 @@ const struct cfg_key cfg_keys[] = {
 	  "The default device type.", NULL, "thin-edge.io" },
 	{ "certificate.validity.requested_duration", CFG_DURATION, CFG_CONST, "365d", NULL,
 	  "Requested validity duration for a new certificate.", NULL, "365d" },
+	{ "certificate.validity.minimum_duration", CFG_DURATION, CFG_CONST, "30d", NULL,
+	  "The minimum validity duration of a certificate: a certificate closer to its expiry needs renewal.",
+	  NULL, "30d" },
 	{ "certificate.organization", CFG_STR, CFG_CONST, "Thin Edge", NULL,
 	  "The organization name used when creating a new certificate.", NULL, "Thin Edge" },
 	{ "certificate.organization_unit", CFG_STR, CFG_CONST, "Test Device", NULL,
@@ -486,6 +489,12 @@ parse_duration(const char *s, unsigned long long *out)
 		return err_push("value was empty");
 	*out = total;
 	return 0;
+}
+
+int
+cfg_duration_secs(const char *val, unsigned long long *secs)
+{
+	return parse_duration(val, secs);
 }
 
 /* Splits "a,b,,c" into "a\nb\nc" (empty items dropped); trim as asked. */
@@ -980,6 +989,21 @@ cfg_get_str(struct cfg *c, const char *name, char **out)
 	if (!k)
 		return err_push("no such configuration key: %s", name);
 	return cfg_get(c, k, out);
+}
+
+int
+cfg_need(struct cfg *c, const char *name, char **out)
+{
+	const struct cfg_key *k = key_by_name(name);
+	int r = cfg_get_str(c, name, out);
+
+	if (r <= 0)
+		return r;
+	/* c8y.http and c8y.mqtt come from c8y.url: name the key to set. */
+	if (k && k->dkind == CFG_URL_HOST)
+		name = k->dflt;
+	return err_push("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
+	    name, name);
 }
 
 char *

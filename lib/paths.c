@@ -2,6 +2,7 @@
 /* Where things are: the configuration directory and path arithmetic. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,46 @@ paths_config_dir(const char *opt)
 	if (env && *env)
 		return env;
 	return SYSCONFDIR "/tedge";
+}
+
+/* Runs dir/prog if it is there; returns only when it could not. */
+static int
+try_exec(const char *dir, const char *prog, char **argv)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (!dir || !*dir)
+		return 0;
+	n = snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	if (n < 0 || (size_t)n >= sizeof(path) || access(path, X_OK) < 0)
+		return 0;
+	execv(path, argv);
+	return err_pushsysf(errno, "cannot run %s", path);
+}
+
+int
+exec_tool(const char *prog, char **argv)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (try_exec(getenv("TEDGE_EXEC_PATH"), prog, argv) < 0)
+		return -1;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			if (try_exec(self, prog, argv) < 0)
+				return -1;
+		}
+	}
+	if (try_exec(BINDIR, prog, argv) < 0)
+		return -1;
+	errno = ENOENT;
+	return err_push("%s is not installed (looked next to %s and in %s)", prog,
+	    progname, BINDIR);
 }
 
 char *

@@ -77,6 +77,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns a pointer to static or argument storage; do not free.
  */
 const char *paths_config_dir(const char *opt);
+/*
+ * Replaces the process with the toolkit program prog (e.g. "tedge-config"),
+ * looked for in $TEDGE_EXEC_PATH, then next to the running binary, then in
+ * BINDIR, never on $PATH. Returns only on failure: -1 with the cause pushed
+ * (errno ENOENT when prog is in none of them).
+ */
+int exec_tool(const char *prog, char **argv);
 /* "<dir>/<name>" with one slash between; malloc'd, caller frees. */
 char *path_join(const char *dir, const char *name);
 /*
@@ -187,6 +194,12 @@ int cfg_get(struct cfg *c, const struct cfg_key *k, char **out);
 /* Shortcut: cfg_get by canonical name, for programs reading their keys. */
 int cfg_get_str(struct cfg *c, const char *name, char **out);
 /*
+ * cfg_get_str for a value the caller cannot do without: 0 and *out, or -1
+ * with the seed's "Required configuration item is not provided" pushed
+ * when the key has no value.
+ */
+int cfg_need(struct cfg *c, const char *name, char **out);
+/*
  * Checks a user's text for k and canonicalises it into *out (malloc'd).
  * Returns 0, or -1 with the cause chain "Failed to parse input" + reason.
  */
@@ -198,6 +211,9 @@ int cfg_set(struct cfg *c, const struct cfg_key *k, const char *val);
 void cfg_unset(struct cfg *c, const struct cfg_key *k);
 /* Writes the document back atomically. Requires CFG_WRITE. */
 int cfg_save(struct cfg *c);
+/* Seconds in a duration value ("60", "90s", "1h 30m", "365d"). 0, or -1
+ * with the reason pushed. */
+int cfg_duration_secs(const char *val, unsigned long long *secs);
 /* Rust's Debug form of s ("a\"b", control characters escaped), as thin-edge
  * shows values in messages; malloc'd. */
 char *quote_debug(const char *s);

@@ -1,11 +1,11 @@
 #!/bin/sh
-# shellcheck disable=SC2016,SC3043 # single-quoted test bodies; local
+# shellcheck disable=SC2016,SC2034,SC3043 # quoted bodies; lib.sh reads vars; local
 test_description='the test harness itself (t/lib.sh)
 
 Runs the fixture scripts in t0000/ with the shell under test
 ($TEST_SHELL_PATH, by default the shell running this script) and compares
 their TAP output with the expected text.'
-# shellcheck source=t/lib.sh
+# shellcheck source-path=SCRIPTDIR disable=SC1091
 . ./lib.sh
 
 # run_sub NAME [OPTION...]: copy t0000/NAME.sh here and run it with the
@@ -33,7 +33,7 @@ gone () {
 }
 
 # lib.sh has read these; sub-scripts get only what a test gives them
-unset TEST_VERBOSE TEST_IMMEDIATE TEST_DEBUG TEST_TRACE
+unset TEST_VERBOSE TEST_IMMEDIATE TEST_DEBUG TEST_TRACE HARNESS_ACTIVE
 say >&3 "shell under test: $TEST_SHELL_PATH"
 
 test_expect_success 'a passing test; trash directory removed' '
@@ -221,7 +221,7 @@ TEDGE_NOT_A_VARIABLE=1" &&
 	test_cmp expect env.out
 '
 
-test_expect_success 'output is hidden unless -v; -x traces' '
+test_expect_success 'output hidden unless -v, kept off TAP under prove; -x' '
 	run_sub verbose &&
 	test_grep ! to-std verbose.out &&
 	test_must_be_empty verbose.err &&
@@ -230,6 +230,9 @@ test_expect_success 'output is hidden unless -v; -x traces' '
 	test_grep "^to-stderr$" verbose.err &&
 	(TEST_VERBOSE=1 && export TEST_VERBOSE && run_sub verbose) &&
 	test_grep "^to-stdout$" verbose.out &&
+	(HARNESS_ACTIVE=1 && export HARNESS_ACTIVE && run_sub verbose -v) &&
+	test_grep ! to-std verbose.out &&
+	test_grep "^to-stdout$" verbose.err &&
 	run_sub verbose -x &&
 	test_grep "^++* echo to-stdout$" verbose.err &&
 	test_expect_code 1 run_sub verbose --bogus &&

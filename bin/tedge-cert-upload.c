@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-cert-upload: `tedge cert upload c8y`, the only part of tedge-cert
+ * that talks to the network. A program of its own so that creating or
+ * showing a certificate does not load libcurl and its dozens of libraries;
+ * tedge-cert execs it.
+ *
+ *   tedge-cert-upload [--config-dir DIR] --user USER [--password-stdin] c8y
+ *
+ * GET https://<c8y.http>/tenant/currentTenant, then POST the device
+ * certificate to /tenant/tenants/<tenant>/trusted-certificates. TLS peer
+ * verification is always on; trust is the system store plus
+ * c8y.root_cert_path (a file, or every certificate file of a directory).
+ * The password comes from C8Y_PASSWORD, else C8YPASS, else one line of stdin
+ * (--password-stdin), else a prompt on /dev/tty without echo; it is never
+ * written anywhere, never in an argument list, never given to a program.
+ *
+ * Exit: 0 uploaded or already there (409); 1 failure; 2 usage.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "tedge.h"
+
+static const char usage_text[] =
+"usage: tedge-cert-upload [--config-dir DIR] --user USER [--password-stdin] c8y\n"
+"\n"
+"Upload the device certificate to the trusted certificates of the Cumulocity\n"
+"tenant (what `tedge cert upload c8y` runs).\n"
+"\n"
+"Options:\n"
+"  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+"  -u, --user USER        the Cumulocity user, [tenant/]user (else $C8Y_USER)\n"
+"      --password-stdin   read the password from the first line of stdin\n"
+"  -h, --help             print this help\n"
+"  -V, --version          print the version\n"
+"\n"
+"The password is taken from C8Y_PASSWORD, else C8YPASS, else stdin with\n"
+"--password-stdin, else asked on the terminal without echo. It is never stored.\n"
+"\n"
+"Exit status: 0 uploaded, or already there; 1 failure; 2 usage error.\n";
+
+static struct cfg cfg;
+static const char *opt_user;
+static int opt_password_stdin;
+
+static void __attribute__((format(printf, 1, 2), noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\nFor more information, try '--help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* A configuration value the upload cannot do without. */
+static char *
+conf(const char *key)
+{
+	char *v;
+
+	if (cfg_need(&cfg, key, &v) != 0)
+		die("failed to upload root certificate");
+	return v;
+}
+
+static char password[1024];
+
+/* A line from fd into password, without its newline. */
+static int
+read_line(int fd)
+{
+	size_t n = 0;
+	char c;
+
+	while (n < sizeof(password) - 1) {
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		password[n++] = c;
+	}
+	if (n > 0 && password[n - 1] == '\r')
+		n--;
+	password[n] = '\0';
+	return n == sizeof(password) - 1 ? err_push("the password is too long") : 0;
+}
+
+/* The password from where SPEC §4 says, in its order; the variables are
+ * then removed from our environment, so nothing we might start sees them. */
+static int
+get_password(void)
+{
+	struct termios old, quiet;
+	const char *env;
+	int fd, r;
+
+	if ((env = getenv("C8Y_PASSWORD")) || (env = getenv("C8YPASS"))) {
+		if (!getenv("C8Y_PASSWORD"))
+			warn("Detected use of a deprecated env variable, C8YPASS. Please use C8Y_PASSWORD instead");
+		if (strlen(env) >= sizeof(password))
+			return err_push("the password is too long");
+		strcpy(password, env);
+		unsetenv("C8Y_PASSWORD");
+		unsetenv("C8YPASS");
+		return 0;
+	}
+	if (opt_password_stdin)
+		return read_line(STDIN_FILENO);
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return err_pushsysf(errno, "cannot ask for the password on /dev/tty (set C8Y_PASSWORD or use --password-stdin)");
+	if (tcgetattr(fd, &old) < 0) {
+		close(fd);
+		return err_pushsysf(errno, "cannot ask for the password on /dev/tty");
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	if (write(fd, "Enter password: ", 16) != 16 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
+		close(fd);
+		return err_pushsysf(errno, "cannot ask for the password on /dev/tty");
+	}
+	r = read_line(fd);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	close(fd);
+	return r;
+}
+
+static const char *
+reason(long code)
+{
+	switch (code) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "";
+	}
+}
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t
+collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+
+	if (b->n + n > (1 << 20))
+		return 0;	/* a tenant answer is small; refuse a flood */
+	b->p = xrealloc(b->p, b->n + n + 1);
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+static const char *root_cert_path;
+
+/* Adds root_cert_path (a file, or every certificate file of a directory)
+ * to the store curl verifies the server with, next to the system's. */
+static CURLcode
+add_roots(CURL *curl, void *sslctx, void *arg)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(sslctx);
+	struct stat st;
+
+	(void)curl, (void)arg;
+	if (!root_cert_path || stat(root_cert_path, &st) < 0)
+		return CURLE_OK;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(root_cert_path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char *p = path_join(root_cert_path, e->d_name);
+			if (e->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+				X509_STORE_load_file(store, p);	/* non-PEM files are skipped */
+			free(p);
+		}
+		if (d)
+			closedir(d);
+	} else {
+		X509_STORE_load_file(store, root_cert_path);
+	}
+	ERR_clear_error();
+	return CURLE_OK;
+}
+
+static CURL *
+new_request(const char *url, const char *user, struct buf *body, char *errbuf)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(c, CURLOPT_USERNAME, user);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	/* Verification is on by default; say so, and never turn it off. */
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, add_roots);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "tedge-c/" VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	return c;
+}
+
+/* Explains a transport failure; the TLS ones are what users meet. */
+static void
+push_transport(CURLcode rc, const char *errbuf, const char *url)
+{
+	const char *hint = NULL;
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+		hint = "Hint: the server certificate is not trusted. Cumulocity's CA must be in the system store or in c8y.root_cert_path.";
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		hint = "Hint: the host name does not resolve; check c8y.url (or c8y.http) and DNS.";
+		break;
+	case CURLE_COULDNT_CONNECT:
+		hint = "Hint: nothing accepts connections there; check c8y.http and the network.";
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		hint = "Hint: the server did not answer in time.";
+		break;
+	default:
+		break;
+	}
+	err_push("HTTP Connection Problem: %s (%s)%s%s", *errbuf ? errbuf : curl_easy_strerror(rc),
+	    url, hint ? " \n" : "", hint ? hint : "");
+}
+
+static int
+cmd_upload(int argc, char **argv)
+{
+	char *http, *cert_path, *id, *pem, *url, errbuf[CURL_ERROR_SIZE] = "";
+	const char *tenant, *user = opt_user;
+	struct json_object *j, *name, *body;
+	struct curl_slist *hdr = NULL;
+	struct buf resp = { NULL, 0 };
+	size_t pemlen;
+	long code = 0;
+	CURLcode rc;
+	CURL *c;
+	int r;
+
+	if (argc < 1)
+		usage_error("the following required arguments were not provided:\n  <CLOUD>");
+	if (strcmp(argv[0], "c8y"))
+		usage_error("invalid value '%s' for '<CLOUD>': upload is for c8y (Cumulocity) only", argv[0]);
+	if (argc > 1)
+		usage_error("unexpected argument '%s' found", argv[1]);
+	if (!user && !(user = getenv("C8Y_USER")))
+		usage_error("the following required arguments were not provided:\n  --user <USER>");
+	if (!*user || strchr(user, ':'))
+		usage_error("invalid user '%s'", user);
+
+	http = conf("c8y.http");
+	cert_path = conf("device.cert_path");
+	root_cert_path = conf("c8y.root_cert_path");
+	if (!(pem = fs_read(cert_path, 1 << 20, &pemlen))) {
+		if (errno == ENOENT) {
+			err_clear();
+			err_push("No certificate has been attached to that device.\n"
+			    "        Missing file: \"%s\"\n"
+			    "        Run `tedge cert create` to generate a new certificate.", cert_path);
+		}
+		die("failed to upload root certificate");
+	}
+	if ((r = cfg_get_str(&cfg, "device.id", &id)) != 0)
+		die("failed to upload root certificate");
+	if (get_password() < 0) {
+		OPENSSL_cleanse(password, sizeof(password));
+		die("failed to upload root certificate");
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		err_push("cannot initialise libcurl");
+		die("failed to upload root certificate");
+	}
+
+	/* 1. Which tenant: the user as typed, as thin-edge sends it. */
+	url = xasprintf("https://%s/tenant/currentTenant", http);
+	if (!(c = new_request(url, user, &resp, errbuf))) {
+		err_push("cannot initialise libcurl");
+		die("failed to upload root certificate");
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		push_transport(rc, errbuf, url);
+		OPENSSL_cleanse(password, sizeof(password));
+		die("failed to upload root certificate");
+	}
+	if (code < 200 || code > 299) {
+		OPENSSL_cleanse(password, sizeof(password));
+		if (code == 401)
+			err_push("Hint: check the user and password; the user is sent as typed, e.g. 'john' or 't12345/john'.");
+		err_push("HTTP status %s error (%ld %s) for url (%s)", code < 500 ? "client" : "server",
+		    code, reason(code), url);
+		die("failed to upload root certificate");
+	}
+	free(url);
+	j = resp.p ? json_tokener_parse(resp.p) : NULL;
+	if (!j || !json_object_object_get_ex(j, "name", &name) ||
+	    !json_object_is_type(name, json_type_string)) {
+		OPENSSL_cleanse(password, sizeof(password));
+		err_push("error decoding response body: missing field `name`");
+		die("failed to upload root certificate");
+	}
+	tenant = json_object_get_string(name);
+	if (!*tenant || strspn(tenant, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(tenant)) {
+		OPENSSL_cleanse(password, sizeof(password));
+		err_push("unexpected tenant name in the response: %s", tenant);
+		die("failed to upload root certificate");
+	}
+
+	/* 2. The certificate, as a trusted certificate of that tenant. */
+	body = json_object_new_object();
+	json_object_object_add(body, "name", json_object_new_string(id));
+	json_object_object_add(body, "certInPemFormat", json_object_new_string_len(pem, (int)pemlen));
+	json_object_object_add(body, "autoRegistrationEnabled", json_object_new_boolean(1));
+	json_object_object_add(body, "status", json_object_new_string("ENABLED"));
+	url = xasprintf("https://%s/tenant/tenants/%s/trusted-certificates", http, tenant);
+	free(resp.p);
+	resp.p = NULL, resp.n = 0;
+	if (!(c = new_request(url, user, &resp, errbuf))) {
+		err_push("cannot initialise libcurl");
+		die("failed to upload root certificate");
+	}
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	OPENSSL_cleanse(password, sizeof(password));
+	if (rc != CURLE_OK) {
+		push_transport(rc, errbuf, url);
+		die("failed to upload root certificate");
+	}
+	if (code == 200 || code == 201) {
+		fputs("Certificate uploaded successfully.\n", stderr);
+	} else if (code == 409) {
+		fputs("Certificate already exists in the cloud.\n", stderr);
+	} else {
+		if (code == 403)
+			err_push("Hint: the user needs the role to manage trusted certificates (tenant management admin).");
+		else if (code == 422)
+			err_push("Hint: Cumulocity refused the certificate itself (it must be a CA certificate, e.g. made by `tedge cert create`).");
+		else if (code == 401)
+			err_push("Hint: check the user and password.");
+		err_push("Request returned with code: %ld %s", code, reason(code));
+		die("failed to upload root certificate");
+	}
+	json_object_put(body);
+	json_object_put(j);
+	free(resp.p), free(url), free(pem), free(id), free(http), free(cert_path);
+	curl_global_cleanup();
+	return EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = NULL;
+	int ch, r;
+
+	err_setprog(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:u:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': dir = optarg; break;
+		case 'u': opt_user = optarg; break;
+		case 'P': opt_password_stdin = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fshut_stdout();
+			return EXIT_OK;
+		case 'V':
+			printf("tedge-cert-upload %s\n", VERSION);
+			fshut_stdout();
+			return EXIT_OK;
+		default:
+			fputs("\nFor more information, try '--help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (dir && !*dir)
+		usage_error("--config-dir needs a non-empty directory");
+	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
+		die("failed to read the configuration");
+	r = cmd_upload(argc - optind, argv + optind);
+	cfg_free(&cfg);
+	return r;
+}
