@@ -22,7 +22,7 @@
 #include "tedge.h"
 
 #define VALUE_MAX 4096		/* longer values are refused */
-#define FILE_MAX (4 << 20)	/* a larger tedge.toml is refused */
+#define FILE_MAX (1 << 20)	/* a larger tedge.toml is refused */
 
 #define TOPICS "te/+/+/+/+,te/+/+/+/+/twin/+,te/+/+/+/+/m/+,te/+/+/+/+/m/+/meta,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
 #define CLOUD_TOPICS "te/+/+/+/+/m/+,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"

@@ -191,27 +191,15 @@ u8len(const unsigned char *s, const unsigned char *e)
 static void
 putcp(struct buf *b, unsigned long cp)
 {
+	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
 	char u[4];
+	int i, n;
 
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		bput(b, u, 1);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		bput(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		bput(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		bput(b, u, 4);
-	}
+	n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		u[i] = (char)(0x80 | (cp & 0x3f));
+	u[0] = (char)(lead[n] | cp);
+	bput(b, u, (size_t)n);
 }
 
 /*
@@ -733,16 +721,17 @@ mlstr(struct parser *P, char **out)
 		} else if (newline(P)) {
 			bputc(&b, '\n');
 		} else if (c == '\\' && q == '"') {
-			for (i = 1; peek(P, i) == ' ' || peek(P, i) == '\t'; i++)
+			for (i = 1; (c = peek(P, i)) == ' ' || c == '\t'; i++)
 				;
-			if (peek(P, i) == '\n' || (peek(P, i) == '\r' &&
-			    peek(P, i + 1) == '\n')) {
-				P->s += i;
-				do
-					skipws(P);
-				while (newline(P));
-			} else if (escape(P, &b) < 0)
-				return strfail(P, &b, NULL);
+			if (c != '\n' && c != '\r') {
+				if (escape(P, &b) < 0)
+					return strfail(P, &b, NULL);
+				continue;
+			}
+			P->s += i;	/* a line ending backslash */
+			do
+				skipws(P);
+			while (newline(P));
 		} else if (ctlchar(c)) {
 			return strfail(P, &b, "control character in string");
 		} else {
@@ -855,6 +844,15 @@ integer(struct parser *P, const char *s, size_t n, long long *v)
 	return 0;
 }
 
+/* 1 if the token s starts like a date (YYYY-) or a time (HH:). */
+static int
+datelike(const char *s, size_t n)
+{
+	if (n >= 3 && num2(s) >= 0 && s[2] == ':')
+		return 1;
+	return n >= 5 && num2(s) >= 0 && num2(s + 2) >= 0 && s[4] == '-';
+}
+
 static int
 tokchar(int c)
 {
@@ -874,7 +872,7 @@ scalar(struct parser *P, struct toml **out)
 	while (P->s < P->end && tokchar(*P->s))
 		P->s++;
 	n = (size_t)((const char *)P->s - st);
-	if (n == 10 && st[4] == '-' && peek(P, 0) == ' ' &&
+	if (n == 10 && datelike(st, n) && peek(P, 0) == ' ' &&
 	    isdig(peek(P, 1)) && isdig(peek(P, 2)) && peek(P, 3) == ':') {
 		for (P->s++; P->s < P->end && tokchar(*P->s); P->s++)
 			;
@@ -888,8 +886,7 @@ scalar(struct parser *P, struct toml **out)
 			return nomem(P);
 		return 0;
 	}
-	if ((n >= 5 && st[4] == '-' && isdig((unsigned char)st[0])) ||
-	    (n >= 3 && st[2] == ':')) {
+	if (datelike(st, n)) {
 		if (!datechk(st, n))
 			return perr(P, "invalid date-time");
 		r = TOML_DATETIME;
@@ -950,7 +947,7 @@ keyval(struct parser *P, struct toml *t, int d, int nest)
 				goto fail;
 			}
 		} else if (e->type != TOML_TABLE) {
-			perr(P, "duplicate key '%s'",
+			perr(P, "key '%s' is not a table",
 			    keyname(&k, i + 1, name, sizeof(name)));
 			goto fail;
 		} else if (e->flags & F_INLINE) {
@@ -1255,6 +1252,7 @@ struct writer {
 static void
 wstr(struct writer *W, const char *s)
 {
+	static const char from[] = "\b\t\n\f\r", to[] = "btnfr";
 	const unsigned char *p = (const unsigned char *)s, *e;
 	const char *q;
 	char u[8];
@@ -1267,9 +1265,9 @@ wstr(struct writer *W, const char *s)
 		if (*p == '"' || *p == '\\') {
 			bputc(&W->b, '\\');
 			bputc(&W->b, *p);
-		} else if ((q = strchr("\b\t\n\f\r", *p)) != NULL) {
+		} else if ((q = strchr(from, *p)) != NULL) {
 			bputc(&W->b, '\\');
-			bputc(&W->b, "btnfr"[q - "\b\t\n\f\r"]);
+			bputc(&W->b, to[q - from]);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			snprintf(u, sizeof(u), "\\u%04X", *p);
 			bputs(&W->b, u);

@@ -40,7 +40,8 @@ struct toml {
  * Parses len bytes of buf (need not be NUL-terminated). On success stores a
  * new root table in *out (caller frees with toml_free) and returns 0. On
  * failure returns -1 and writes "line N: reason" into err (NUL-terminated,
- * truncated to errlen). Input must be valid UTF-8.
+ * truncated to errlen; "out of memory" has no line). Input must be valid
+ * UTF-8. Arrays and inline tables nest at most 64 deep, tables 256.
  */
 int toml_parse(const char *buf, size_t len, struct toml **out, char *err,
     size_t errlen);
@@ -48,7 +49,8 @@ int toml_parse(const char *buf, size_t len, struct toml **out, char *err,
 /* Frees t and everything below it; NULL is fine. */
 void toml_free(struct toml *t);
 
-/* A new empty node of the given type, or NULL on OOM. */
+/* A new empty node of the given type, or NULL on OOM. A STRING made this
+ * way has s NULL, which the writer and toml_equal take for "". */
 struct toml *toml_new(enum toml_type type);
 /* A new STRING node holding a copy of s, or NULL on OOM. */
 struct toml *toml_new_string(const char *s);
@@ -87,7 +89,10 @@ int toml_push(struct toml *array, struct toml *item);
  * each table as a [header] section in document order, plain keys before
  * sub-tables; non-empty arrays one item per line. Returns a malloc'd
  * NUL-terminated string (caller frees) and its length in *len, or NULL on
- * OOM. toml_parse(toml_dump(t)) always yields a tree equal to t.
+ * OOM, or when the tree cannot be written so that it reads back (invalid
+ * UTF-8 in a string or key, FLOAT/DATETIME text that is not TOML, nesting
+ * past the parser's limits, a table entry without key). Otherwise
+ * toml_parse(toml_dump(t)) always yields a tree equal to t.
  */
 char *toml_dump(const struct toml *root, size_t *len);
 

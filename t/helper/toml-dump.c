@@ -7,7 +7,8 @@
  *	toml-dump set PATH VALUE <FILE	store the string VALUE, then dump
  *	toml-dump unset PATH <FILE	remove PATH, then dump
  *
- * A parse error prints "error: line N: reason" on stderr and exits 1.
+ * A parse error prints "error: line N: reason" on stderr and exits 1, and
+ * so does a failing set.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +176,6 @@ main(int argc, char *argv[])
 	struct toml *root, *val;
 	char err[256], *buf, *out;
 	size_t len;
-	int r = 0;
 
 	if (argc < 2)
 		usage();
@@ -207,7 +207,8 @@ main(int argc, char *argv[])
 		if ((val = toml_new_string(argv[3])) == NULL ||
 		    toml_path_set(root, argv[2], val) < 0) {
 			fprintf(stderr, "error: cannot set %s\n", argv[2]);
-			r = 1;
+			toml_free(root);
+			return 1;
 		}
 	} else if (strcmp(argv[1], "unset") == 0 &&
 	    toml_path_unset(root, argv[2]) == 0) {
@@ -221,5 +222,5 @@ main(int argc, char *argv[])
 	fwrite(out, 1, len, stdout);
 	free(out);
 	toml_free(root);
-	return r;
+	return 0;
 }

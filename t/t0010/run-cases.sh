@@ -6,6 +6,8 @@
 #   valid/NAME.toml	must parse; `toml-dump json` must print valid/NAME.json
 #			and `toml-dump toml` must print a document that parses
 #			to the same JSON
+#   dump/NAME.toml	`toml-dump ARGS` must print dump/NAME.out, where ARGS is
+#			the content of dump/NAME.args, "toml" without one
 #   invalid/NAME.toml	must fail with exit 1 and the stderr of invalid/NAME.err
 #
 # Prints one line per failing case and exits 1 if any failed.
@@ -42,6 +44,23 @@ for f in "$dir"/valid/*.toml; do
 	fi
 done
 
+for f in "$dir"/dump/*.toml; do
+	[ -e "$f" ] || continue
+	name=dump/$(basename "$f" .toml)
+	args=toml
+	[ -f "$dir/$name.args" ] && args=$(cat "$dir/$name.args")
+	# shellcheck disable=SC2086 # args holds several words on purpose
+	"$bin" $args <"$f" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL $name: exit $rc: $(cat "$tmp/err")"
+		fail=1
+	elif ! cmp -s "$tmp/out" "$dir/$name.out"; then
+		echo "FAIL $name: output differs"
+		fail=1
+	fi
+done
+
 for f in "$dir"/invalid/*.toml; do
 	[ -e "$f" ] || continue
 	name=invalid/$(basename "$f" .toml)
@@ -51,7 +70,8 @@ for f in "$dir"/invalid/*.toml; do
 		echo "FAIL $name: exit $rc, want 1"
 		fail=1
 	elif ! cmp -s "$tmp/err" "$dir/$name.err"; then
-		echo "FAIL $name: got '$(cat "$tmp/err")', want '$(cat "$dir/$name.err")'"
+		echo "FAIL $name: got '$(cat "$tmp/err")'," \
+		    "want '$(cat "$dir/$name.err")'"
 		fail=1
 	fi
 done
