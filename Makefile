@@ -6,7 +6,7 @@
 include config.mk
 
 PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-upload bin/tedge-bridge-gen bin/tedge-svc
-SCRIPTS =
+SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init
 HELPERS = t/helper/tedge-test t/helper/toml-dump
 MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-bridge-gen.1 \
 	man/tedge-svc.1
@@ -69,6 +69,7 @@ deps:
 # Every test, under the system sh (dash on Debian) and under BusyBox ash.
 check: deps
 	$(MAKE) all helpers
+	$(MAKE) lint
 	$(MAKE) test
 
 helpers: $(HELPERS)
@@ -94,6 +95,7 @@ valgrind: deps all helpers
 		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=150 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
 			"$$PWD/$$p" >t/valgrind/bin/$$n && chmod +x t/valgrind/bin/$$n || exit 1; \
 	done
+	for p in $(SCRIPTS) bin/tedge-flow.sh; do ln -s "$$PWD/$$p" t/valgrind/bin/; done
 	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 
 FUZZ_SECONDS = 120
@@ -116,12 +118,13 @@ demo:
 install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(SYSCONFDIR)/tedge
 	for p in $(PROGS) $(SCRIPTS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	install -m 644 bin/tedge-flow.sh $(DESTDIR)$(BINDIR)/
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tedge/tedge.toml ] || \
 		install -m 644 etc/tedge.toml $(DESTDIR)$(SYSCONFDIR)/tedge/tedge.toml
 
 uninstall:
-	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	for p in $(PROGS) $(SCRIPTS) bin/tedge-flow.sh; do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 	rm -rf $(DESTDIR)$(INITDIR)
 
@@ -136,8 +139,10 @@ install-init:
 		if [ -x $$f ]; then chmod 755 "$$d"; else chmod 644 "$$d"; fi || exit 1; \
 	done
 
+# Every shell script of the tree (shellcheck follows the sourced files).
 lint:
-	shellcheck -s sh t/lib.sh t/*.sh scripts/deps bench/config-get
+	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps bench/* \
+		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh
 
 clean:
 	rm -f $(PROGS) $(PROGS:=.o) $(LIBOBJ) lib/libtedge.a $(HELPERS) $(HELPERS:=.o) \

@@ -208,7 +208,7 @@ cmd_write(enum op op, int argc, char **argv)
 {
 	const struct cfg_key *k;
 	char *val = NULL, *cur = NULL, *next, *sv;
-	int want = op == OP_UNSET ? 1 : 2, r, has_cert = 0;
+	int want = op == OP_UNSET ? 1 : 2, r = 0, has_cert = 0;
 	struct cfg c;
 
 	if (argc < want)

@@ -841,9 +841,13 @@ env_overrides(struct cfg *c)
 		} else if (cfg_parse(k, eq + 1, &canon) == 0) {
 			err_clear();
 		}
-		if (!canon)
-			return err_push("Failed to set value for %s to \"%s\" from environment variable %.*s",
-			    k->name, eq + 1, (int)(n + 6), *e);
+		if (!canon) {
+			char *q = quote_debug(eq + 1);
+			err_push("Failed to set value for %s to %s from environment variable %.*s",
+			    k->name, q, (int)(n + 6), *e);
+			free(q);
+			return -1;
+		}
 		c->env[i] = canon;
 	}
 	return 0;

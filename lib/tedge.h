@@ -128,7 +128,6 @@ void fs_unlock(int fd);
  */
 char *pem_cert_cn(const char *path);
 
-#endif
 
 /* config.c: tedge.toml and its typed keys. */
 
@@ -234,3 +233,5 @@ int cfg_check_device_id(const char *id);
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
+
+#endif

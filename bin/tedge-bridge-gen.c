@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-bridge-gen: the mosquitto configuration made from tedge.toml.
+ *
+ *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
+ *
+ * CLOUD c8y, az or aws makes the bridge file of that cloud (c8y-bridge.conf,
+ * az-bridge.conf, aws-bridge.conf); local makes tedge-mosquitto.conf, the
+ * local listener and the optional external one, and nothing when
+ * mqtt.bind.enabled is false. The layout, line order and topics are
+ * thin-edge's (reference connect §1.8, §2). The file goes to stdout;
+ * --write replaces <config-dir>/mosquitto-conf/<file>, --output FILE
+ * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
+ * it).
+ *
+ * Reads <config-dir>/tedge.toml with TEDGE_<KEY> overrides, the device
+ * certificate (its CN is device.id), the root certificate path (stat: a
+ * directory gives bridge_capath, a file bridge_cafile), and, when
+ * c8y.bridge.include.local_cleansession is auto, the output of
+ * `mosquitto -h` (found in PATH, else in the usual sbin directories).
+ *
+ * Every value is checked before anything is written, whatever tedge-config
+ * let through: no control character, newline or carriage return, valid
+ * UTF-8 as mosquitto wants it, hosts, ports, interface names and SmartREST
+ * template ids well formed, paths absolute and without blanks at the ends.
+ * A refused value names its key, and no file is changed.
+ *
+ * Exit: 0 success; 1 failure; 2 usage.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tedge.h"
+
+static const char usage_text[] =
+"usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
+"\n"
+"Print or write the mosquitto configuration made from tedge.toml.\n"
+"\n"
+"Clouds:\n"
+"  c8y      the Cumulocity bridge, c8y-bridge.conf\n"
+"  az       the Azure IoT Hub bridge, az-bridge.conf\n"
+"  aws      the AWS IoT bridge, aws-bridge.conf\n"
+"  local    the local listeners, tedge-mosquitto.conf (nothing when\n"
+"           mqtt.bind.enabled is false)\n"
+"\n"
+"Options:\n"
+"  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+"  -w, --write           replace the file in DIR/mosquitto-conf/ instead of printing it\n"
+"  -o, --output FILE     replace FILE instead of printing it\n"
+"  -h, --help            print this help\n"
+"  -V, --version         print the version\n"
+"\n"
+"Files are replaced atomically, with mode 0644. Every value is checked first;\n"
+"a value that mosquitto would misread is refused and no file is changed.\n"
+"TEDGE_DEBUG=1 tells on stderr how local_cleansession was decided.\n"
+"\n"
+"Exit status: 0 success; 1 failure; 2 usage error.\n";
+
+/* The ceiling of any value we write; tedge-config has the same. */
+#define VALUE_MAX 4096
+
+/* c8y topics: "<topic> <direction> <qos>", local prefix c8y/, remote "".
+ * thin-edge HEAD's order (reference connect §2, SPEC §5). */
+static const char *const c8y_topics[] = {
+	"s/dt in 1", "s/ut/# out 1",
+	"s/us/# out 1", "t/us/# out 1", "q/us/# out 1", "c/us/# out 1",
+	"s/ds in 1",
+	"s/e in 0",
+	"s/uc/# out 1", "t/uc/# out 1", "q/uc/# out 1", "c/uc/# out 1",
+	"s/dc/# in 1",
+	"inventory/managedObjects/update/# out 1",
+	"measurement/measurements/create out 1",
+	"measurement/measurements/createBulk out 1",
+	"event/events/create out 1", "event/events/createBulk out 1",
+	"alarm/alarms/create out 1", "alarm/alarms/createBulk out 1",
+	"devicecontrol/notifications in 1",
+	"error in 1",
+	"s/uat out 0", "s/dat in 0",
+};
+
+struct cloud {
+	const char *name;	/* c8y: also the short name in messages */
+	const char *file;	/* in <config-dir>/mosquitto-conf/ */
+	const char *local_id;	/* local_clientid */
+	const char *url_key;	/* the key a missing endpoint is reported as */
+	const char *root_key, *keepalive_key;
+	const char *cleansession;
+};
+
+static const struct cloud clouds[] = {
+	{ "c8y", "c8y-bridge.conf", "Cumulocity", "c8y.url",
+	  "c8y.root_cert_path", "c8y.bridge.keepalive_interval", "true" },
+	{ "az", "az-bridge.conf", "Azure", "az.url",
+	  "az.root_cert_path", "az.bridge.keepalive_interval", "false" },
+	{ "aws", "aws-bridge.conf", "Aws", "aws.url",
+	  "aws.root_cert_path", "aws.bridge.keepalive_interval", "false" },
+};
+
+static char *what;	/* "the bridge configuration for c8y"; malloc'd */
+static int debugging;
+
+/*
+ * Every string read or made from the configuration, freed at the end of a
+ * run. die() may end the program at any point: kept here, nothing is lost
+ * to LeakSanitizer, and no path needs its own list of frees.
+ */
+static char **kept;
+static size_t nkept;
+
+static char *
+keep(char *v)
+{
+	if (v) {
+		kept = xrealloc(kept, (nkept + 1) * sizeof(*kept));
+		kept[nkept++] = v;
+	}
+	return v;
+}
+
+static void
+free_kept(void)
+{
+	while (nkept > 0)
+		free(kept[--nkept]);
+	FREE(kept);
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+bput(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static void __attribute__((format(printf, 1, 2)))
+debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debugging)
+		return;
+	fflush(stdout);
+	fputs("Debug: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2), noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\nFor more information, try '--help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/*
+ * The code point at *p as mosquitto_validate_utf8 judges it: -1 for a
+ * malformed, overlong or surrogate sequence, else the code point, with *p
+ * moved past it.
+ */
+static long
+utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	unsigned long c;
+	int n, i;
+
+	if (*s < 0x80) {
+		(*p)++;
+		return *s;
+	}
+	if (*s >= 0xc2 && *s <= 0xdf)
+		n = 1, c = *s & 0x1f;
+	else if (*s >= 0xe0 && *s <= 0xef)
+		n = 2, c = *s & 0x0f;
+	else if (*s >= 0xf0 && *s <= 0xf4)
+		n = 3, c = *s & 0x07;
+	else
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+		return -1;
+	*p = s + n + 1;
+	return (long)c;
+}
+
+static int
+utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p)
+		if (utf8_next(&p) < 0)
+			return 0;
+	return 1;
+}
+
+static int
+invisible(long c)
+{
+	return (c >= 0x80 && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
+	    (c & 0xfffe) == 0xfffe;
+}
+
+/* A value for a message: quoted, control characters, noncharacters (and
+ * every byte of text that is not UTF-8) escaped, cut after 64 bytes.
+ * malloc'd. */
+static char *
+shown(const char *v)
+{
+	size_t n = strlen(v), lim = n > 64 ? 64 : n, i;
+	int utf8 = utf8_valid(v);
+	char *out = xmalloc(lim * 5 + 48), *o = out;
+	const unsigned char *p;
+	long c;
+
+	/* Do not cut a UTF-8 sequence in two. */
+	while (utf8 && lim < n && lim > 0 && ((unsigned char)v[lim] & 0xc0) == 0x80)
+		lim--;
+	*o++ = '"';
+	for (i = 0; i < lim; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch == '"' || ch == '\\') {
+			o += sprintf(o, "\\%c", ch);
+		} else if (ch == '\n') {
+			o += sprintf(o, "\\n");
+		} else if (ch == '\r') {
+			o += sprintf(o, "\\r");
+		} else if (ch == '\t') {
+			o += sprintf(o, "\\t");
+		} else if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && !utf8)) {
+			o += sprintf(o, "\\x%02x", ch);
+		} else if (ch >= 0x80) {
+			p = (const unsigned char *)v + i;
+			c = utf8_next(&p);
+			if (invisible(c))
+				o += sprintf(o, "\\u{%lx}", (unsigned long)c);
+			else
+				for (; v + i < (const char *)p; i++)
+					*o++ = v[i];
+			i = (size_t)((const char *)p - v) - 1;
+		} else {
+			*o++ = (char)ch;
+		}
+	}
+	*o++ = '"';
+	if (lim < n)
+		o += sprintf(o, "... (%zu bytes)", n);
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Text mosquitto reads back as it was written: one line, valid UTF-8
+ * without control characters or noncharacters (mosquitto refuses those in
+ * string options), at most max bytes.
+ */
+static int
+check_text(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long c;
+
+	if (strlen(s) > max)
+		return err_push("the value is longer than %zu bytes", max);
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return err_push("the value holds a control character (byte 0x%02x): mosquitto reads one setting per line",
+			    *p);
+		if ((c = utf8_next(&p)) < 0)
+			return err_push("the value is not valid UTF-8");
+		if (c >= 0x80 && c <= 0x9f)
+			return err_push("the value holds a control character (U+%04lX)",
+			    (unsigned long)c);
+		if (invisible(c))
+			return err_push("the value holds the noncharacter U+%04lX, which mosquitto refuses",
+			    (unsigned long)c);
+	}
+	return 0;
+}
+
+static int
+check_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (check_text(s, PATH_MAX - 1) < 0)
+		return -1;
+	if (s[0] != '/')
+		return err_push("the path must be absolute: mosquitto resolves relative paths against its own working directory");
+	/* mosquitto strips blanks around a string option (2.0.11 only the
+	 * leading ones, later releases both): the path would change. */
+	if (isspace((unsigned char)s[n - 1]))
+		return err_push("the path ends with a blank, which mosquitto would strip");
+	return 0;
+}
+
+/* A host name, an IPv4 address or an IPv6 address in brackets: what the
+ * address line can carry (mosquitto splits it at blanks and at the last
+ * colon, and a '#' there starts a comment). */
+static int
+check_host(const char *s)
+{
+	char tmp[16], v6[INET6_ADDRSTRLEN + 1];
+	size_t n = strlen(s), i;
+	const char *last;
+	int digits = 1;
+
+	if (n == 0)
+		return err_push("the host is empty");
+	if (n > 253)
+		return err_push("the host is longer than 253 characters");
+	if (s[0] == '[') {
+		if (s[n - 1] != ']' || n - 2 >= sizeof(v6) || n < 3)
+			return err_push("not an IPv6 address in brackets");
+		memcpy(v6, s + 1, n - 2);
+		v6[n - 2] = '\0';
+		if (inet_pton(AF_INET6, v6, tmp) != 1)
+			return err_push("not an IPv6 address in brackets");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+			if (s[i] != '-' && s[i] != '_' && s[i] != '.')
+				return err_push("a host name holds only letters, digits, '-', '_' and '.'");
+	if (s[0] == '.' || s[0] == '-' || strstr(s, ".."))
+		return err_push("a host name cannot start with '.' or '-', nor hold an empty label");
+	/* A last label of digits makes it an IPv4 address, which must be
+	 * whole (WHATWG URL rules, as thin-edge). */
+	last = strrchr(s, '.');
+	last = last && last[1] ? last + 1 : s;
+	for (i = 0; last[i] && last[i] != '.'; i++)
+		if (!isdigit((unsigned char)last[i]))
+			digits = 0;
+	if (digits && inet_pton(AF_INET, s, tmp) != 1)
+		return err_push("not a valid IPv4 address");
+	return 0;
+}
+
+static int
+check_port(const char *s)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s)
+		return err_push("the port is empty");
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return err_push("the port must be a number from 1 to 65535");
+		if ((v = v * 10 + (unsigned long)(*p - '0')) > 65535)
+			return err_push("the port must be a number from 1 to 65535");
+	}
+	/* Port 0 makes mosquitto's listener a Unix socket, and a bridge
+	 * address with port 0 is refused. */
+	if (v == 0)
+		return err_push("the port must be a number from 1 to 65535");
+	return 0;
+}
+
+static int
+check_ip(const char *s)
+{
+	char tmp[16];
+
+	if (inet_pton(AF_INET, s, tmp) != 1 && inet_pton(AF_INET6, s, tmp) != 1)
+		return err_push("not an IP address");
+	return 0;
+}
+
+/* A network interface name as Linux accepts one (dev_valid_name), in the
+ * printable ASCII mosquitto's one-token options can hold. */
+static int
+check_iface(const char *s)
+{
+	const char *p;
+
+	if (check_text(s, VALUE_MAX) < 0)
+		return -1;
+	if (!*s || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return err_push("an interface name has 1 to 15 characters");
+	for (p = s; *p; p++)
+		if (!isgraph((unsigned char)*p) || *p == '/' || *p == ':' || *p == '#')
+			return err_push("an interface name holds no blank, '/', ':' or '#'");
+	return 0;
+}
+
+/* A SmartREST template id becomes one level of a bridge topic pattern:
+ * mosquitto splits the topic line at blanks, reads "" as empty, and takes
+ * '+' and '#' as wildcards. */
+static int
+check_template(const char *s)
+{
+	const char *p;
+
+	if (check_text(s, VALUE_MAX) < 0)
+		return -1;
+	if (!*s)
+		return err_push("a template id cannot be empty");
+	for (p = s; *p; p++)
+		if (*p == ' ' || *p == '/' || *p == '+' || *p == '#' || *p == '"')
+			return err_push("a template id holds no blank, '/', '+', '#' or '\"': it is one level of an MQTT topic");
+	return 0;
+}
+
+static int
+check_device_id(const char *s)
+{
+	/* thin-edge's rules for a device id (reference cert §0.5) leave
+	 * nothing mosquitto could misread in a topic or a client id. */
+	return cfg_check_device_id(s);
+}
+
+static void __attribute__((noreturn))
+fail(void)
+{
+	die("failed to generate %s", what);
+}
+
+/* Refuses val for key, the reason being the newest cause. */
+static void __attribute__((noreturn))
+refuse(const char *key, const char *val)
+{
+	char *s = shown(val);
+
+	err_push("invalid value for '%s': %s", key, s);
+	free(s);
+	fail();
+}
+
+/*
+ * The value of key, checked (kept: not to be freed); NULL when it has
+ * none. A value that cannot be read or fails check ends the program.
+ */
+static char *
+value(struct cfg *c, const char *key, int (*check)(const char *))
+{
+	char *v = NULL;
+	int r;
+
+	if ((r = cfg_get_str(c, key, &v)) < 0)
+		fail();
+	if (r > 0)
+		return NULL;
+	keep(v);
+	if (check && check(v) < 0)
+		refuse(key, v);
+	return v;
+}
+
+static int
+is_true(const char *v)
+{
+	return v && !strcmp(v, "true");
+}
+
+/*
+ * 1 when the installed mosquitto is 2.0 or newer, which local_cleansession
+ * needs; 0 when it is older or unknown: an older mosquitto refuses the
+ * option and does not start, while a missing line only costs the default.
+ */
+static int
+mosquitto_v2(void)
+{
+	char p0[] = "mosquitto", p1[] = "/usr/sbin/mosquitto",
+	    p2[] = "/usr/local/sbin/mosquitto", p3[] = "/sbin/mosquitto";
+	char *progs[] = { p0, p1, p2, p3 }, opt[] = "-h", *argv[3], *out;
+	const char *ver;
+	size_t i;
+	long major;
+	int st;
+
+	for (i = 0; i < LEN(progs); i++) {
+		argv[0] = progs[i], argv[1] = opt, argv[2] = NULL;
+		st = spawn_capture(argv, &out, 5000);
+		if (st < 0 && errno == ENOENT) {
+			err_clear();
+			continue;
+		}
+		if (st < 0) {
+			debug("cannot run %s: %s", progs[i], strerror(errno));
+			err_clear();
+			break;
+		}
+		/* "mosquitto version 2.0.11" opens the help text. */
+		ver = "mosquitto version ";
+		if (strncmp(out, ver, strlen(ver)) ||
+		    !isdigit((unsigned char)out[strlen(ver)])) {
+			debug("%s -h does not start with \"%s\"", progs[i], ver);
+			free(out);
+			break;
+		}
+		major = strtol(out + strlen(ver), NULL, 10);
+		debug("%s is %.*s", progs[i], (int)strcspn(out, "\r\n"), out);
+		free(out);
+		return major >= 2;
+	}
+	debug("Failed to detect mosquitto version: assuming mosquitto version < 2.0.0");
+	return 0;
+}
+
+/* Splits a canonical "host[:port]" ("[v6]:port" for IPv6) into its parts;
+ * the port defaults to dflt. Kept. */
+static void
+split_hostport(const char *hp, const char *dflt, char **host, const char **port)
+{
+	const char *colon;
+
+	if (hp[0] == '[') {
+		colon = strstr(hp, "]:");
+		colon = colon ? colon + 1 : NULL;
+	} else {
+		colon = strrchr(hp, ':');
+	}
+	*host = keep(colon ? xstrndup(hp, (size_t)(colon - hp)) : xstrdup(hp));
+	*port = keep(xstrdup(colon ? colon + 1 : dflt));
+}
+
+/* The host as mosquitto's address line wants it: it splits at the last
+ * colon itself, and would try to resolve the brackets. Kept. */
+static char *
+address_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (host[0] == '[' && n > 2)
+		return keep(xstrndup(host + 1, n - 2));
+	return keep(xstrdup(host));
+}
+
+static void
+gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
+{
+	char *endpoint, *host, *id, *root, *cert, *key, *ka, *user = NULL;
+	char *tmpl = NULL, *lcs = NULL, *p, *e, *t, *ahost;
+	const char *port;
+	unsigned long long secs;
+	struct stat st;
+	size_t i;
+	int c8y = !strcmp(cl->name, "c8y"), local_cs = 0;
+
+	/* thin-edge's order: the endpoint, then the device id, so the first
+	 * missing one is the one reported. */
+	if (c8y) {
+		if (!(endpoint = value(c, "c8y.mqtt", NULL)))
+			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
+			    cl->url_key, cl->url_key);
+		p = keep(cfg_render(cfg_key_find("c8y.mqtt", NULL), endpoint));
+		split_hostport(p, "8883", &host, &port);
+		if (check_host(host) < 0 || check_port(port) < 0) {
+			/* Name the key the user set: c8y.mqtt defaults to the
+			 * host of c8y.url. */
+			t = value(c, "c8y.url", NULL);
+			refuse(t && !strcmp(t, endpoint) ? "c8y.url" : "c8y.mqtt", endpoint);
+		}
+	} else {
+		if (!(endpoint = value(c, cl->url_key, check_host)))
+			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
+			    cl->url_key, cl->url_key);
+		host = endpoint;
+		port = "8883";
+	}
+	/* The certificate path first: a bad one would read as a missing
+	 * device id. */
+	cert = value(c, "device.cert_path", check_path);
+	key = value(c, "device.key_path", check_path);
+	if (!(id = value(c, "device.id", check_device_id))) {
+		err_push("Config value device.id, cannot be read: The device id is read from the device certificate.\n"
+		    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.");
+		fail();
+	}
+	root = value(c, cl->root_key, check_path);
+	if (!root || !cert || !key) {
+		err_push("'%s' has no value", !root ? cl->root_key :
+		    !cert ? "device.cert_path" : "device.key_path");
+		fail();
+	}
+	/* Decided when the file is made, as thin-edge does: the path may be
+	 * either, and mosquitto needs to be told which. */
+	if (stat(root, &st) < 0) {
+		char *s = shown(root);
+		err_pushsys(errno);
+		err_push("cannot read the root certificate path %s of '%s'", s, cl->root_key);
+		free(s);
+		fail();
+	}
+	ka = value(c, cl->keepalive_key, NULL);
+	if (!ka || cfg_duration_secs(ka, &secs) < 0)
+		refuse(cl->keepalive_key, ka ? ka : "");
+	if (secs > 65535) {
+		err_push("mosquitto takes a keepalive_interval of at most 65535 seconds, not %llu", secs);
+		refuse(cl->keepalive_key, ka);
+	}
+	if (c8y) {
+		tmpl = value(c, "c8y.smartrest.templates", NULL);
+		for (p = tmpl; p && *p; p = *e ? e + 1 : e) {
+			e = p + strcspn(p, "\n");
+			t = keep(xstrndup(p, (size_t)(e - p)));
+			if (check_template(t) < 0)
+				refuse("c8y.smartrest.templates", t);
+		}
+		lcs = value(c, "c8y.bridge.include.local_cleansession", NULL);
+		if (lcs && !strcmp(lcs, "true"))
+			local_cs = 1;
+		else if (!lcs || !strcmp(lcs, "auto"))
+			local_cs = mosquitto_v2();
+		debug("c8y.bridge.include.local_cleansession is %s: %s",
+		    lcs ? lcs : "auto", local_cs ? "local_cleansession false is written" :
+		    "no local_cleansession line");
+	}
+	if (!strcmp(cl->name, "az"))
+		user = keep(xasprintf("%s/%s/?api-version=2018-06-30", host, id));
+	else if (!strcmp(cl->name, "aws"))
+		user = id;
+	/* A checked user name is made of checked parts; check the whole
+	 * anyway, as mosquitto reads it as one string. */
+	if (user && check_text(user, VALUE_MAX) < 0)
+		refuse(cl->url_key, endpoint);
+
+	ahost = address_host(host);
+	bput(b, "### Bridge\n");
+	bput(b, "connection edge_to_%s\n", cl->name);
+	bput(b, "address %s:%s\n", ahost, port);
+	bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "bridge_capath" :
+	    "bridge_cafile", root);
+	bput(b, "remote_clientid %s\n", id);
+	bput(b, "local_clientid %s\n", cl->local_id);
+	if (user)
+		bput(b, "remote_username %s\n", user);
+	bput(b, "bridge_certfile %s\n", cert);
+	bput(b, "bridge_keyfile %s\n", key);
+	bput(b, "try_private false\n");
+	bput(b, "start_type automatic\n");
+	bput(b, "cleansession %s\n", cl->cleansession);
+	if (local_cs)
+		bput(b, "local_cleansession false\n");
+	bput(b, "notifications true\n");
+	bput(b, "notifications_local_only true\n");
+	bput(b, "notification_topic te/device/main/service/mosquitto-%s-bridge/status/health\n",
+	    cl->name);
+	bput(b, "bridge_attempt_unsubscribe false\n");
+	bput(b, "keepalive_interval %llu\n", secs);
+	bput(b, "\n### Topics\n");
+	if (c8y) {
+		for (i = 0; i < LEN(c8y_topics); i++)
+			bput(b, "topic %s c8y/ \"\"\n", c8y_topics[i]);
+		for (p = tmpl; p && *p; p = *e ? e + 1 : e) {
+			e = p + strcspn(p, "\n");
+			bput(b, "topic s/uc/%.*s out 1 c8y/ \"\"\n", (int)(e - p), p);
+			bput(b, "topic s/dc/%.*s in 1 c8y/ \"\"\n", (int)(e - p), p);
+		}
+	} else if (!strcmp(cl->name, "az")) {
+		bput(b, "topic messages/events/# out 1 az/ devices/%s/\n", id);
+		bput(b, "topic messages/devicebound/# in 1 az/ devices/%s/\n", id);
+		bput(b, "topic methods/POST/# in 1 az/ $iothub/\n");
+		bput(b, "topic methods/res/# out 1 az/ $iothub/\n");
+		bput(b, "topic twin/res/# in 1 az/ $iothub/\n");
+		bput(b, "topic twin/GET/# out 1 az/ $iothub/\n");
+		bput(b, "topic twin/PATCH/# out 1 az/ $iothub/\n");
+	} else {
+		bput(b, "topic td/# out 1 aws/ thinedge/%s/\n", id);
+		bput(b, "topic cmd/# in 1 aws/ thinedge/%s/\n", id);
+		bput(b, "topic shadow/# both 1 aws/ $aws/things/%s/\n", id);
+		bput(b, "topic \"\" out 1 aws/test-connection thinedge/devices/%s/test-connection\n", id);
+		bput(b, "topic \"\" in 1 aws/connection-success thinedge/devices/%s/test-connection\n", id);
+	}
+}
+
+/* tedge-mosquitto.conf (reference connect §1.8). Returns 0 when
+ * mqtt.bind.enabled is false: then there is no file to make. */
+static int
+gen_local(struct cfg *c, struct buf *b)
+{
+	static const char *const log_types[] = {
+		"error", "warning", "notice", "information", "subscribe", "unsubscribe",
+	};
+	char *enabled, *port, *addr, *xport, *xaddr, *xif, *xca, *xcert, *xkey;
+	struct stat st;
+	size_t i;
+
+	enabled = value(c, "mqtt.bind.enabled", NULL);
+	if (enabled && !is_true(enabled)) {
+		debug("mqtt.bind.enabled is %s: tedge-mosquitto.conf is not made", enabled);
+		return 0;
+	}
+	port = value(c, "mqtt.bind.port", check_port);
+	addr = value(c, "mqtt.bind.address", check_ip);
+	xport = value(c, "mqtt.external.bind.port", check_port);
+	xaddr = value(c, "mqtt.external.bind.address", check_ip);
+	xif = value(c, "mqtt.external.bind.interface", check_iface);
+	xca = value(c, "mqtt.external.ca_path", check_path);
+	xcert = value(c, "mqtt.external.cert_file", check_path);
+	xkey = value(c, "mqtt.external.key_file", check_path);
+	if (!port || !addr) {
+		err_push("'%s' has no value", !port ? "mqtt.bind.port" : "mqtt.bind.address");
+		fail();
+	}
+	/* With only one of the two, mosquitto 2.0 quietly serves plain MQTT
+	 * where TLS was asked for. */
+	if (xport && (!xcert) != (!xkey)) {
+		err_push("'mqtt.external.cert_file' and 'mqtt.external.key_file' go together: set both or neither");
+		fail();
+	}
+	if (xport && xca && stat(xca, &st) < 0) {
+		char *sv = shown(xca);
+		err_pushsys(errno);
+		err_push("cannot read the CA path %s of 'mqtt.external.ca_path'", sv);
+		free(sv);
+		fail();
+	}
+
+	bput(b, "per_listener_settings true\n");
+	bput(b, "connection_messages true\n");
+	for (i = 0; i < LEN(log_types); i++)
+		bput(b, "log_type %s\n", log_types[i]);
+	bput(b, "message_size_limit 268435455\n");
+	bput(b, "listener %s %s\n", port, addr);
+	bput(b, "allow_anonymous true\n");
+	bput(b, "require_certificate false\n");
+	if (xport) {
+		/* thin-edge writes "listener PORT " with a trailing blank when
+		 * there is no address; mosquitto ignores it, we leave it out. */
+		bput(b, "listener %s%s%s\n", xport, xaddr ? " " : "", xaddr ? xaddr : "");
+		bput(b, "allow_anonymous %s\n", xca ? "false" : "true");
+		bput(b, "require_certificate %s\n", xca ? "true" : "false");
+		/*
+		 * Without it mosquitto takes a client with a certificate but no
+		 * user name as anonymous, and refuses it: thin-edge's bug
+		 * #2740, fixed upstream the same way, as is the CA file case.
+		 */
+		if (xca)
+			bput(b, "use_identity_as_username true\n");
+		if (xif)
+			bput(b, "bind_interface %s\n", xif);
+		if (xca)
+			bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "capath" : "cafile", xca);
+		if (xcert)
+			bput(b, "certfile %s\n", xcert);
+		if (xkey)
+			bput(b, "keyfile %s\n", xkey);
+	}
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cloud *cl = NULL;
+	const char *dir = NULL, *output = NULL, *name, *file, *dbg;
+	struct buf b = { NULL, 0, 0 };
+	char *mdir = NULL, *path = NULL;
+	struct stat st;
+	struct cfg c;
+	int ch, wflag = 0, made, fresh;
+	size_t i;
+
+	err_setprog(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:wo:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'w':
+			wflag = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fshut_stdout();
+			return EXIT_OK;
+		case 'V':
+			printf("tedge-bridge-gen %s\n", VERSION);
+			fshut_stdout();
+			return EXIT_OK;
+		default:
+			fputs("\nFor more information, try '--help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage_error("%s", "a cloud is required: c8y, az, aws or local");
+	if (argc > 1)
+		usage_error("unexpected argument '%s' found", argv[1]);
+	if (wflag && output)
+		usage_error("%s", "--write and --output cannot be used together");
+	if (output && !*output)
+		usage_error("%s", "--output needs a non-empty file name");
+	if (dir && !*dir)
+		usage_error("%s", "--config-dir needs a non-empty directory");
+	name = argv[0];
+	for (i = 0; i < LEN(clouds); i++)
+		if (!strcmp(name, clouds[i].name))
+			cl = &clouds[i];
+	if (!cl && strcmp(name, "local"))
+		usage_error("invalid value '%s' for '<CLOUD>': expected c8y, az, aws or local", name);
+	dbg = getenv("TEDGE_DEBUG");
+	debugging = dbg && *dbg && strcmp(dbg, "0");
+
+	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
+	    xstrdup("the local broker configuration");
+	file = cl ? cl->file : "tedge-mosquitto.conf";
+	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+		fail();
+	if (cl) {
+		gen_bridge(&c, cl, &b);
+		made = 1;
+	} else {
+		made = gen_local(&c, &b);
+	}
+
+	if (made && wflag) {
+		mdir = keep(path_join(c.dir, "mosquitto-conf"));
+		/* A directory we make must let a non-root mosquitto in,
+		 * whatever the umask; one that exists is the admin's. */
+		fresh = stat(mdir, &st) < 0;
+		if (fs_mkdirp(mdir, 0755) < 0 || (fresh && chmod(mdir, 0755) < 0)) {
+			if (fresh && err_count() == 0)
+				err_pushsysf(errno, "cannot change the mode of %s", mdir);
+			die("Directory Error. Check permissions for %s.", mdir);
+		}
+		path = keep(path_join(mdir, file));
+	} else if (made && output) {
+		path = keep(xstrdup(output));
+	}
+	/*
+	 * thin-edge's own words for a failed write are the message, not a
+	 * cause under ours: a composing script's TEDGE_ERROR_CONTEXT then
+	 * gives exactly the seed's three-cause chain.
+	 */
+	if (path && fs_write_atomic(path, b.p, b.len, 0644) < 0)
+		die("File Error. Check permissions for %s.", path);
+	if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
+		err_pushsys(errno ? errno : EIO);
+		die("failed to write to standard output");
+	}
+	fshut_stdout();
+	free(b.p), free(what);
+	free_kept();
+	cfg_free(&c);
+	return EXIT_OK;
+}

@@ -1,0 +1,246 @@
+#!/bin/sh
+# Test bodies are strings eval'd by lib.sh, which also reads test_description:
+# shellcheck disable=SC1091,SC2016,SC2034
+test_description='tedge-bridge-gen: the files, byte for byte, against t3000/
+
+The expected files were written from SPEC §5 and the thin-edge reference
+(connect §1.8, §2), not from our output. @CONFIG_DIR@ and @TRASH@ in them
+stand for the directories of this run.'
+. ./lib.sh
+
+golden="$TEST_DIRECTORY/t3000"
+
+# expect NAME: t3000/NAME with this run's directories, into ./expect
+expect () {
+	sed -e "s|@CONFIG_DIR@|$TEDGE_CONFIG_DIR|g" -e "s|@TRASH@|$TRASH_DIRECTORY|g" \
+		"$golden/$1" >expect
+}
+
+# A stand-in for `mosquitto -h`, first on PATH: the version is pinned.
+fake_mosquitto () {
+	mkdir -p fakebin &&
+	printf '#!/bin/sh\nprintf "mosquitto version %s\\n\\nmosquitto is an MQTT v5.0/v3.1.1/v3.1 broker.\\n"\nexit 3\n' \
+		"$1" >fakebin/mosquitto &&
+	chmod +x fakebin/mosquitto
+}
+
+test_lazy_prereq SSL_CERTS_DIR 'test -d /etc/ssl/certs'
+
+test_expect_success 'setup: device certificate at the default path' '
+	mkdir -p "$TEDGE_CONFIG_DIR/device-certs" &&
+	cp "$golden/my-device.pem" "$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" &&
+	fake_mosquitto 2.0.11
+'
+
+test_expect_success SSL_CERTS_DIR 'c8y, defaults: capath, mosquitto 2 detected' '
+	tedge-config set c8y.url example.cumulocity.com &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	expect c8y-default.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success SSL_CERTS_DIR 'c8y through the tedge dispatcher is the same file' '
+	PATH="$PWD/fakebin:$PATH" tedge bridge-gen c8y >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'c8y, non-default: c8y.mqtt, CA file, templates, keepalive, no local_cleansession' '
+	mkdir -p roots "my certs" &&
+	cp "$golden/my-device.pem" roots/c8y-root.pem &&
+	cp "$golden/my-device.pem" "my certs/device.pem" &&
+	tedge-config set c8y.mqtt mqtt.example.com:1884 &&
+	tedge-config set c8y.root_cert_path "$TRASH_DIRECTORY/roots/c8y-root.pem" &&
+	tedge-config set device.cert_path "$TRASH_DIRECTORY/my certs/device.pem" &&
+	tedge-config set device.key_path "$TRASH_DIRECTORY/my certs/device.key" &&
+	tedge-config set c8y.smartrest.templates abc,def-2 &&
+	tedge-config set c8y.bridge.keepalive_interval "2m 30s" &&
+	tedge-config set c8y.bridge.include.local_cleansession false &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	expect c8y-custom.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'c8y: the same values from TEDGE_* overrides give the same file' '
+	mv "$TEDGE_CONFIG_DIR/tedge.toml" saved.toml &&
+	test_when_finished "mv saved.toml \"$TEDGE_CONFIG_DIR/tedge.toml\"" &&
+	TEDGE_C8Y_URL=example.cumulocity.com \
+	TEDGE_C8Y_MQTT=mqtt.example.com:1884 \
+	TEDGE_C8Y_ROOT_CERT_PATH="$TRASH_DIRECTORY/roots/c8y-root.pem" \
+	TEDGE_DEVICE_CERT_PATH="$TRASH_DIRECTORY/my certs/device.pem" \
+	TEDGE_DEVICE_KEY_PATH="$TRASH_DIRECTORY/my certs/device.key" \
+	TEDGE_C8Y_SMARTREST_TEMPLATES=abc,def-2 \
+	TEDGE_C8Y_BRIDGE_KEEPALIVE_INTERVAL=150 \
+	TEDGE_C8Y_BRIDGE_INCLUDE_LOCAL_CLEANSESSION=false \
+		tedge-bridge-gen c8y >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'local_cleansession: true forces the line, even on mosquitto 1.6' '
+	fake_mosquitto 1.6.9 &&
+	tedge-config set c8y.bridge.include.local_cleansession true &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	sed "/^cleansession true$/a\\
+local_cleansession false" expect >expect.lcs &&
+	test_cmp expect.lcs actual
+'
+
+test_expect_success 'local_cleansession: auto leaves it out on mosquitto 1.6' '
+	tedge-config set c8y.bridge.include.local_cleansession auto &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'local_cleansession: auto writes it on mosquitto 2 and 10' '
+	fake_mosquitto 2.0.18 &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	test_cmp expect.lcs actual &&
+	fake_mosquitto 10.1.0 &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	test_cmp expect.lcs actual
+'
+
+test_expect_success 'local_cleansession: auto leaves it out when the output is not understood' '
+	printf "#!/bin/sh\necho Usage: mosquitto\nexit 1\n" >fakebin/mosquitto &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	test_cmp expect actual &&
+	printf "#!/bin/sh\nexit 0\n" >fakebin/mosquitto &&
+	PATH="$PWD/fakebin:$PATH" TEDGE_DEBUG=1 tedge-bridge-gen c8y >actual 2>err &&
+	test_cmp expect actual &&
+	test_grep "^Debug: Failed to detect mosquitto version: assuming mosquitto version < 2.0.0$" err
+'
+
+test_expect_success 'local_cleansession: the real mosquitto decides when installed' '
+	tedge-bridge-gen c8y >actual &&
+	if /usr/sbin/mosquitto -h 2>&1 | grep "^mosquitto version [2-9]" >/dev/null ||
+	   mosquitto -h 2>&1 | grep "^mosquitto version [2-9]" >/dev/null
+	then
+		test_grep "^local_cleansession false$" actual
+	else
+		test_grep ! "^local_cleansession" actual
+	fi
+'
+
+test_expect_success 'c8y: an IPv6 endpoint loses its brackets, as mosquitto splits at the last colon' '
+	TEDGE_C8Y_MQTT="\"[::1]:8884\"" tedge-bridge-gen c8y >actual &&
+	test_grep "^address ::1:8884$" actual
+'
+
+test_expect_success 'c8y: the port defaults to 8883 when c8y.mqtt has none' '
+	TEDGE_C8Y_MQTT=mqtt.example.com tedge-bridge-gen c8y >actual &&
+	test_grep "^address mqtt.example.com:8883$" actual
+'
+
+test_expect_success 'setup: back to the default paths' '
+	rm -f "$TEDGE_CONFIG_DIR/tedge.toml"
+'
+
+test_expect_success SSL_CERTS_DIR 'az, defaults' '
+	tedge-config set az.url myaz.azure-devices.net &&
+	tedge-bridge-gen az >actual &&
+	expect az-default.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'az, non-default: CA file, keepalive, paths (environment)' '
+	cp "$golden/my-device.pem" roots/az-root.pem &&
+	TEDGE_AZ_URL=other-hub.azure-devices.net \
+	TEDGE_AZ_ROOT_CERT_PATH="$TRASH_DIRECTORY/roots/az-root.pem" \
+	TEDGE_AZ_BRIDGE_KEEPALIVE_INTERVAL=1h \
+	TEDGE_DEVICE_CERT_PATH="$TRASH_DIRECTORY/my certs/device.pem" \
+	TEDGE_DEVICE_KEY_PATH="$TRASH_DIRECTORY/my certs/device.key" \
+		tedge-bridge-gen az >actual &&
+	expect az-custom.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'az never has local_cleansession, whatever the key says' '
+	PATH="$PWD/fakebin:$PATH" TEDGE_C8Y_BRIDGE_INCLUDE_LOCAL_CLEANSESSION=true \
+		tedge-bridge-gen az >actual &&
+	test_grep ! local_cleansession actual
+'
+
+test_expect_success SSL_CERTS_DIR 'aws, defaults' '
+	tedge-config set aws.url abc123-ats.iot.eu-central-1.amazonaws.com &&
+	tedge-bridge-gen aws >actual &&
+	expect aws-default.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'aws, non-default: IPv4 endpoint, CA directory, keepalive' '
+	tedge-config set aws.url 192.0.2.10 &&
+	tedge-config set aws.root_cert_path "$TRASH_DIRECTORY/roots" &&
+	tedge-config set aws.bridge.keepalive_interval 5 &&
+	tedge-config set device.cert_path "$TRASH_DIRECTORY/my certs/device.pem" &&
+	tedge-config set device.key_path "$TRASH_DIRECTORY/my certs/device.key" &&
+	tedge-bridge-gen aws >actual &&
+	expect aws-custom.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the device id is the certificate CN, not a stored device.id' '
+	tedge-config set device.id stored-id &&
+	tedge-bridge-gen aws >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a stored device.id stands in while there is no certificate' '
+	TEDGE_DEVICE_CERT_PATH="$TRASH_DIRECTORY/nonexistent.pem" tedge-bridge-gen aws >actual &&
+	sed "s/my-device/stored-id/g" expect >expect.stored &&
+	test_grep "^remote_clientid stored-id$" actual &&
+	sed "s|^bridge_certfile .*|bridge_certfile $TRASH_DIRECTORY/nonexistent.pem|" \
+		expect.stored >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'local, defaults' '
+	rm -f "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	tedge-bridge-gen local >actual &&
+	test_cmp "$golden/local-default.conf" actual
+'
+
+test_expect_success SSL_CERTS_DIR 'local, non-default: internal listener and a full external one' '
+	tedge-config set mqtt.bind.port 1234 &&
+	tedge-config set mqtt.bind.address 1.2.3.4 &&
+	tedge-config set mqtt.external.bind.port 2345 &&
+	tedge-config set mqtt.external.bind.address 0.0.0.0 &&
+	tedge-config set mqtt.external.bind.interface wlan0 &&
+	tedge-config set mqtt.external.ca_path /etc/ssl/certs &&
+	tedge-config set mqtt.external.cert_file /etc/tedge/device-certs/tedge-certificate.pem &&
+	tedge-config set mqtt.external.key_file /etc/tedge/device-certs/tedge-private-key.pem &&
+	tedge-bridge-gen local >actual &&
+	test_cmp "$golden/local-custom.conf" actual
+'
+
+test_expect_success 'local: a CA file for the external listener is a cafile' '
+	tedge-config set mqtt.external.ca_path "$TRASH_DIRECTORY/roots/c8y-root.pem" &&
+	tedge-bridge-gen local >actual &&
+	sed -e "s|^capath .*|cafile $TRASH_DIRECTORY/roots/c8y-root.pem|" \
+		"$golden/local-custom.conf" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'local: an external port alone is an anonymous plain listener on every address' '
+	rm -f "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	tedge-config set mqtt.bind.address ::1 &&
+	tedge-config set mqtt.external.bind.port 8883 &&
+	tedge-bridge-gen local >actual &&
+	test_cmp "$golden/local-external-plain.conf" actual
+'
+
+test_expect_success 'local: external settings without a port are ignored' '
+	rm -f "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	tedge-config set mqtt.external.bind.address 0.0.0.0 &&
+	tedge-config set mqtt.external.ca_path /etc/ssl/certs &&
+	tedge-bridge-gen local >actual &&
+	test_cmp "$golden/local-default.conf" actual
+'
+
+test_expect_success 'local: nothing at all when mqtt.bind.enabled is false' '
+	tedge-config set mqtt.bind.enabled false &&
+	tedge-bridge-gen local >actual &&
+	test_must_be_empty actual &&
+	TEDGE_MQTT_BIND_ENABLED=true tedge-bridge-gen local >actual &&
+	test_cmp "$golden/local-default.conf" actual
+'
+
+test_done
