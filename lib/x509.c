@@ -149,3 +149,31 @@ x509_secs_until(const ASN1_TIME *t)
 	return (long long)days * 86400 + secs;
 }
 
+/* Where now stands in x's validity window. */
+int
+x509_validity(const X509 *x, long long *secs)
+{
+	long long start = x509_secs_until(X509_get0_notBefore(x));
+	long long end = x509_secs_until(X509_get0_notAfter(x));
+
+	if (start > 0) {
+		*secs = start;
+		return -1;
+	}
+	if (end < 0) {
+		*secs = -end;
+		return 1;
+	}
+	*secs = end;
+	return 0;
+}
+
+int
+x509_key_matches(X509 *x, EVP_PKEY *k)
+{
+	int r = X509_check_private_key(x, k) == 1;
+
+	/* A mismatch is an answer, not an error to report later. */
+	ERR_clear_error();
+	return r;
+}

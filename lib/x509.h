@@ -29,4 +29,12 @@ void x509_duration_text(long long secs, char *buf, size_t n);
 /* Seconds from now until t (negative when t is past). */
 long long x509_secs_until(const ASN1_TIME *t);
 
+/* Where now stands in x's validity window: 0 valid (*secs: seconds left),
+ * 1 expired (*secs: seconds since notAfter), -1 not valid yet (*secs:
+ * seconds until notBefore). */
+int x509_validity(const X509 *x, long long *secs);
+/* 1 when k is the private key of x's public key, else 0 (OpenSSL's error
+ * queue cleared). */
+int x509_key_matches(X509 *x, EVP_PKEY *k);
+
 #endif

@@ -1,0 +1,138 @@
+# shellcheck shell=sh disable=SC2034,SC2154
+# (variables here are set for, or by, the flow that sources this file)
+# SPDX-License-Identifier: Apache-2.0
+# tedge-flow.sh: what tedge-connect, tedge-disconnect, tedge-reconnect and
+# tedge-init share. Sourced, not run. POSIX sh: dash and BusyBox ash.
+#
+# The programs of the toolkit are taken from $TEDGE_EXEC_PATH, else from the
+# directory of the running script, never from $PATH.
+
+flow_name=${0##*/}
+flow_bindir=${TEDGE_EXEC_PATH:-$(cd "${0%/*}" && pwd)}
+
+# Each program by its path; the environment passes through.
+tedge_config () { "$flow_bindir/tedge-config" "$@"; }
+tedge_svc () { "$flow_bindir/tedge-svc" "$@"; }
+tedge_check () { "$flow_bindir/tedge-check" "$@"; }
+tedge_bridge_gen () { "$flow_bindir/tedge-bridge-gen" "$@"; }
+
+# A line for people, and the empty line thin-edge puts after each.
+say () { printf '%s\n\n' "$*"; }
+
+# fail CONTEXT CAUSE...: thin-edge's error on stderr, then exit $fail_code
+# (default 1). One cause is indented; several are numbered.
+fail () {
+	fail_ctx_=$1
+	shift
+	printf 'Error: %s\n' "$fail_ctx_" >&2
+	if [ $# -eq 1 ]; then
+		printf '\nCaused by:\n    %s\n' "$1" >&2
+	elif [ $# -gt 1 ]; then
+		printf '\nCaused by:\n' >&2
+		fail_i_=0
+		for fail_c_ in "$@"; do
+			printf '    %d: %s\n' "$fail_i_" "$fail_c_" >&2
+			fail_i_=$((fail_i_ + 1))
+		done
+	fi
+	exit "${fail_code:-1}"
+}
+
+usage_error () {
+	printf 'error: %s\n\n%s\n' "$1" "$flow_usage" >&2
+	exit 2
+}
+
+# Parses the options every flow takes; sets flow_cloud and the variables of
+# the flow's own options (through flow_option, which the flow defines).
+# Usage: flow_args "$@"
+flow_args () {
+	flow_cloud=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-c | --config-dir)
+			if [ $# -lt 2 ] || [ -z "$2" ]; then
+				usage_error "$1 needs a directory"
+			fi
+			TEDGE_CONFIG_DIR=$2
+			export TEDGE_CONFIG_DIR
+			shift
+			;;
+		--config-dir=*)
+			TEDGE_CONFIG_DIR=${1#--config-dir=}
+			[ -n "$TEDGE_CONFIG_DIR" ] || usage_error "--config-dir needs a directory"
+			export TEDGE_CONFIG_DIR
+			;;
+		-h | --help)
+			printf '%s\n' "$flow_help"
+			exit 0
+			;;
+		-V | --version)
+			printf '%s %s\n' "$flow_name" "$("$flow_bindir/tedge-config" --version | sed 's/.* //')"
+			exit 0
+			;;
+		--)
+			shift
+			break
+			;;
+		-*)
+			flow_option "$@" || usage_error "unexpected argument '$1' found"
+			shift "$flow_shift"
+			continue
+			;;
+		*)
+			[ -z "$flow_cloud" ] || usage_error "unexpected argument '$1' found"
+			flow_cloud=$1
+			;;
+		esac
+		shift
+	done
+	if [ $# -gt 0 ]; then
+		if [ -n "$flow_cloud" ] || [ $# -gt 1 ]; then
+			usage_error "unexpected argument '$1' found"
+		fi
+		flow_cloud=$1
+	fi
+	[ -n "$flow_cloud" ] || usage_error "the following required arguments were not provided: <CLOUD>"
+	case $flow_cloud in
+	c8y) flow_title=Cumulocity ;;
+	az) flow_title=Azure ;;
+	aws) flow_title=Aws ;;
+	*) usage_error "invalid value '$flow_cloud' for '<CLOUD>': c8y, az or aws" ;;
+	esac
+	flow_dir=$(tedge_config_dir)
+	flow_bridge="$flow_dir/mosquitto-conf/$flow_cloud-bridge.conf"
+}
+
+# The configuration directory as every program resolves it.
+tedge_config_dir () {
+	if [ -n "${TEDGE_CONFIG_DIR:-}" ]; then
+		(cd "$TEDGE_CONFIG_DIR" 2>/dev/null && pwd) || printf '%s\n' "$TEDGE_CONFIG_DIR"
+	else
+		printf '%s\n' /etc/tedge
+	fi
+}
+
+# svc_installed NAME [PROGRAM]: whether the service manager has NAME: 0 yes,
+# 1 no. A manager that cannot tell (thin-edge's system.toml has no such
+# command) answers by PROGRAM on PATH, as thin-edge does, else yes.
+svc_installed () {
+	svc_out_=$(tedge_svc exists "$1" 2>&1)
+	case $?:$svc_out_ in
+	0:*) return 0 ;;
+	1:) return 1 ;;
+	esac
+	[ -z "${2:-}" ] || command -v "$2" >/dev/null 2>&1
+}
+
+# The service manager that is running: flow_manager gets its name, and
+# flow_has_manager is 1 when there is one. Another failure (a bad
+# system.toml, say) ends the flow with that program's error.
+flow_detect_manager () {
+	flow_manager=$(TEDGE_ERROR_CONTEXT=${1:-} tedge_svc detect)
+	case $? in
+	0) flow_has_manager=1 ;;
+	4) flow_has_manager=0 flow_manager= ;;
+	*) exit 1 ;;
+	esac
+}

@@ -1,0 +1,54 @@
+# t/lib-flow.sh: a device for the tedge connect tests (t7*). Source it after
+# lib.sh and lib-c8y.sh, at the top of a script.
+#
+# The device is real all the way down: a private runsvdir (runit) in a PID
+# namespace of its own supervises a real mosquitto, defined by the toolkit's
+# init/runit/mosquitto/run, whose mosquitto.conf `tedge init` makes include
+# the toolkit's configuration; tedge-svc drives runit through
+# TEDGE_SVC_ROOT. The cloud is the Cumulocity stand-in.
+
+FLOW_ROOT="$TRASH_DIRECTORY/root"
+FLOW_SV="$FLOW_ROOT/etc/service"
+TEDGE_SVC_ROOT=$FLOW_ROOT
+export TEDGE_SVC_ROOT
+FLOW_MOSQUITTO=$(command -v mosquitto 2>/dev/null || echo /usr/sbin/mosquitto)
+
+test_lazy_prereq RUNIT 'command -v runsvdir && command -v sv'
+test_lazy_prereq UNSHARE_PID 'id -u | grep -qx 0 && unshare --pid --fork --kill-child=SIGKILL true'
+
+# flow_define NAME RUN-SCRIPT-TEXT: a runit service definition, supervised.
+flow_define () {
+	mkdir -p "$FLOW_ROOT/etc/sv/$1" &&
+	printf '%s\n' "#!/bin/sh" "$2" >"$FLOW_ROOT/etc/sv/$1/run" &&
+	chmod +x "$FLOW_ROOT/etc/sv/$1/run"
+}
+
+# flow_start_runit: the supervisor, for the rest of the script.
+flow_start_runit () {
+	mkdir -p "$FLOW_ROOT/etc/sv" "$FLOW_SV" &&
+	{ unshare --pid --fork --kill-child=SIGKILL runsvdir -P "$FLOW_SV" \
+		</dev/null >/dev/null 2>&1 & } &&
+	test_bg_pid $!
+}
+
+# flow_device: mosquitto and the device's configuration, with a local
+# listener on a free port, the stand-in as its cloud. mosquitto gets its
+# definition from init/runit as `make install-init` renders it.
+flow_device () {
+	FLOW_PORT=$(tedge-test free-port) &&
+	mkdir -p "$TRASH_DIRECTORY/etc/mosquitto" &&
+	printf '%s\n' "# the test device's mosquitto.conf" \
+		"log_dest file $TRASH_DIRECTORY/mosquitto.log" \
+		"log_type all" >"$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
+	: >"$TRASH_DIRECTORY/mosquitto.log" &&
+	chmod 666 "$TRASH_DIRECTORY/mosquitto.log" &&
+	mkdir -p "$FLOW_ROOT/etc/sv/mosquitto" &&
+	sed -e "s|@SBINDIR@|${FLOW_MOSQUITTO%/*}|g" \
+		-e "s|@SYSCONFDIR@|$TRASH_DIRECTORY/etc|g" \
+		"$TEDGE_ROOT/init/runit/mosquitto/run" >"$FLOW_ROOT/etc/sv/mosquitto/run" &&
+	chmod +x "$FLOW_ROOT/etc/sv/mosquitto/run" &&
+	tedge-config set mqtt.broker.config_path "$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
+	tedge-config set mqtt.bind.port "$FLOW_PORT" &&
+	standin_configure &&
+	tedge init
+}
