@@ -132,9 +132,11 @@ fuzz:
 bench: all helpers
 	sh bench/config-get
 
-demo:
-	@echo "make demo: the end-to-end story arrives with tedge connect (issue 7)."
-	@echo "Until then: make check, and see README.md for what each program does."
+# The seed's story against the Cumulocity stand-in, all in a temporary
+# directory; the machine is left as it was.
+demo: deps
+	$(MAKE) all helpers
+	sh scripts/demo
 
 install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(SYSCONFDIR)/tedge
@@ -162,7 +164,7 @@ install-init:
 
 # Every shell script of the tree (shellcheck follows the sourced files).
 lint:
-	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps bench/* \
+	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps scripts/demo bench/* \
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
 		init/runit/mosquitto/run
