@@ -201,6 +201,8 @@ test_expect_success MOSQUITTO,MOSQUITTO_CLIENTS 'mosquitto: enable, start, liste
 test_expect_success 'detect without runsvdir: exit 4' '
 	kill -KILL $RUNSVDIR_NS &&
 	test_wait_for 10 "! kill -0 $RUNSVDIR_NS 2>/dev/null" &&
+	# runsvdir dies with its namespace, a moment after unshare
+	test_wait_for 10 "! pgrep -f \"runsvdir -P $SV\$\" >/dev/null" &&
 	test_expect_code 4 tedge-svc detect 2>err &&
 	test_grep "no service manager is running" err &&
 	test_expect_code 4 tedge-svc --manager runit start demo 2>err &&

@@ -50,7 +50,10 @@ if ! { mkdir -p "$TRASH_DIRECTORY/sd/upper" "$TRASH_DIRECTORY/sd/work" "$SDR" &&
 	error "cannot prepare the root in $SDR"
 fi
 for lib in $(ldd "$TEDGE_ROOT/bin/tedge-svc" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); do
-	test -e "$SDR$lib" || cp "$lib" "$SDR$lib" || error "cannot copy $lib"
+	# the build's own libtedge.so.0 goes where the rpath finds it
+	case $lib in "$TEDGE_ROOT"/*) lib=$(readlink -f "$lib") ;; esac
+	{ test -e "$SDR$lib" || { mkdir -p "$SDR${lib%/*}" && cp "$lib" "$SDR$lib"; }; } ||
+		error "cannot copy $lib"
 done
 
 # systemd as PID 1; unshare ignores TERM, and KILL of it kills systemd
