@@ -138,8 +138,12 @@ fuzz:
 	t/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-print_final_stats=1 t/fuzz/corpus-run
 
+# Each budget of SPEC §10 beside its baseline (connect needs root).
 bench: all helpers
 	sh bench/config-get
+	sh bench/cert-create
+	sh bench/size
+	sh bench/connect
 
 # The seed's story against the Cumulocity stand-in, all in a temporary
 # directory; the machine is left as it was.
