@@ -177,19 +177,6 @@ debug(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /*
  * The code point at *p as mosquitto_validate_utf8 judges it: -1 for a
  * malformed, overlong or surrogate sequence, else the code point, with *p
@@ -817,13 +804,9 @@ main(int argc, char *argv[])
 			output = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-bridge-gen %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
@@ -832,21 +815,21 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("%s", "a cloud is required: c8y, az, aws or local");
+		die_usage("%s", "a cloud is required: c8y, az, aws or local");
 	if (argc > 1)
-		usage_error("unexpected argument '%s' found", argv[1]);
+		die_usage("unexpected argument '%s' found", argv[1]);
 	if (wflag && output)
-		usage_error("%s", "--write and --output cannot be used together");
+		die_usage("%s", "--write and --output cannot be used together");
 	if (output && !*output)
-		usage_error("%s", "--output needs a non-empty file name");
+		die_usage("%s", "--output needs a non-empty file name");
 	if (dir && !*dir)
-		usage_error("%s", "--config-dir needs a non-empty directory");
+		die_usage("%s", "--config-dir needs a non-empty directory");
 	name = argv[0];
 	for (i = 0; i < LEN(clouds); i++)
 		if (!strcmp(name, clouds[i].name))
 			cl = &clouds[i];
 	if (!cl && strcmp(name, "local"))
-		usage_error("invalid value '%s' for '<CLOUD>': expected c8y, az, aws or local", name);
+		die_usage("invalid value '%s' for '<CLOUD>': expected c8y, az, aws or local", name);
 	dbg = getenv("TEDGE_DEBUG");
 	debugging = dbg && *dbg && strcmp(dbg, "0");
 

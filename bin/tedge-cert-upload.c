@@ -63,19 +63,6 @@ static struct cfg cfg;
 static const char *opt_user;
 static int opt_password_stdin;
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /* A configuration value the upload cannot do without. */
 static char *
 conf(const char *key)
@@ -296,15 +283,15 @@ cmd_upload(int argc, char **argv)
 	int r;
 
 	if (argc < 1)
-		usage_error("the following required arguments were not provided:\n  <CLOUD>");
+		die_usage("the following required arguments were not provided:\n  <CLOUD>");
 	if (strcmp(argv[0], "c8y"))
-		usage_error("invalid value '%s' for '<CLOUD>': upload is for c8y (Cumulocity) only", argv[0]);
+		die_usage("invalid value '%s' for '<CLOUD>': upload is for c8y (Cumulocity) only", argv[0]);
 	if (argc > 1)
-		usage_error("unexpected argument '%s' found", argv[1]);
+		die_usage("unexpected argument '%s' found", argv[1]);
 	if (!user && !(user = getenv("C8Y_USER")))
-		usage_error("the following required arguments were not provided:\n  --user <USER>");
+		die_usage("the following required arguments were not provided:\n  --user <USER>");
 	if (!*user || strchr(user, ':'))
-		usage_error("invalid user '%s'", user);
+		die_usage("invalid user '%s'", user);
 
 	http = conf("c8y.http");
 	cert_path = conf("device.cert_path");
@@ -435,20 +422,16 @@ main(int argc, char *argv[])
 		case 'u': opt_user = optarg; break;
 		case 'P': opt_password_stdin = 1; break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-cert-upload %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (dir && !*dir)
-		usage_error("--config-dir needs a non-empty directory");
+		die_usage("--config-dir needs a non-empty directory");
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	r = cmd_upload(argc - optind, argv + optind);

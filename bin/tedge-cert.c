@@ -77,19 +77,6 @@ static struct cfg cfg;
 static const char *opt_id, *opt_output, *opt_cert, *opt_user;
 static int opt_password_stdin;
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /* A configuration value the program cannot do without; dies otherwise. */
 static char *
 conf(const char *key, const char *what)
@@ -340,7 +327,7 @@ cmd_create(void)
 	const char *id = opt_id;
 
 	if (!id)
-		usage_error("the following required arguments were not provided:\n  --device-id <ID>");
+		die_usage("the following required arguments were not provided:\n  --device-id <ID>");
 	if (check_id(id) < 0)
 		die("failed to create a test certificate for the device %s.", id);
 	cert_path = conf("device.cert_path", "failed to read the configuration");
@@ -617,7 +604,7 @@ exec_upload(const char *dir, int argc, char **argv)
 	for (i = 0; i < argc && n < 9; i++)
 		av[n++] = argv[i];
 	if (i < argc)
-		usage_error("unexpected argument '%s' found", argv[i]);
+		die_usage("unexpected argument '%s' found", argv[i]);
 	av[n] = NULL;
 	exec_tool("tedge-cert-upload", av);
 	die("failed to upload root certificate");
@@ -650,13 +637,9 @@ main(int argc, char *argv[])
 		case 'u': opt_user = optarg; break;
 		case 'P': opt_password_stdin = 1; break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-cert %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
@@ -665,20 +648,20 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("a subcommand is required: create, create-csr, show, remove, renew or upload");
+		die_usage("a subcommand is required: create, create-csr, show, remove, renew or upload");
 	cmd = argv[0];
 	argc--, argv++;
 	if (strcmp(cmd, "upload") && argc > 0)
-		usage_error("unexpected argument '%s' found", argv[0]);
+		die_usage("unexpected argument '%s' found", argv[0]);
 	if ((opt_id && strcmp(cmd, "create") && strcmp(cmd, "create-csr")) ||
 	    (opt_output && strcmp(cmd, "create-csr")) || (opt_cert && strcmp(cmd, "show")) ||
 	    ((opt_user || opt_password_stdin) && strcmp(cmd, "upload")))
-		usage_error("an option given does not go with '%s'", cmd);
+		die_usage("an option given does not go with '%s'", cmd);
 	if (dir && !*dir)
-		usage_error("--config-dir needs a non-empty directory");
+		die_usage("--config-dir needs a non-empty directory");
 	if (strcmp(cmd, "create") && strcmp(cmd, "create-csr") && strcmp(cmd, "show") &&
 	    strcmp(cmd, "remove") && strcmp(cmd, "renew") && strcmp(cmd, "upload"))
-		usage_error("unrecognized subcommand '%s'", cmd);
+		die_usage("unrecognized subcommand '%s'", cmd);
 	if (!strcmp(cmd, "upload"))
 		return exec_upload(dir, argc, argv);
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)

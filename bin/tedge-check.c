@@ -182,19 +182,6 @@ set_problem(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /* --- time ------------------------------------------------------------- */
 
 static long long
@@ -1755,7 +1742,7 @@ secs_arg(const char *opt, const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		usage_error("invalid value '%s' for '%s': seconds, more than 0 and at most 86400",
+		die_usage("invalid value '%s' for '%s': seconds, more than 0 and at most 86400",
 		    s, opt);
 	return v;
 }
@@ -1786,13 +1773,9 @@ main(int argc, char *argv[])
 		case 'w': opt_wait = secs_arg("--wait", optarg); break;
 		case 'd': debugging = 1; break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-check %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
@@ -1801,29 +1784,29 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("a subcommand is required: broker, register, cloud, cert or doctor");
+		die_usage("a subcommand is required: broker, register, cloud, cert or doctor");
 	cmd = argv[0];
 	if (!strcmp(cmd, "broker") || !strcmp(cmd, "cert")) {
 		if (argc > 1)
-			usage_error("unexpected argument '%s' found", argv[1]);
+			die_usage("unexpected argument '%s' found", argv[1]);
 	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "cloud") || !strcmp(cmd, "doctor")) {
 		if (argc < 2)
-			usage_error("'%s' needs a cloud: %s", cmd,
+			die_usage("'%s' needs a cloud: %s", cmd,
 			    !strcmp(cmd, "register") ? "c8y" : "c8y, az or aws");
 		if (argc > 2)
-			usage_error("unexpected argument '%s' found", argv[2]);
+			die_usage("unexpected argument '%s' found", argv[2]);
 		if (!(cl = cloud_find(argv[1])) || (!strcmp(cmd, "register") && strcmp(cl->name, "c8y")))
-			usage_error("invalid cloud '%s' for '%s': %s", argv[1], cmd,
+			die_usage("invalid cloud '%s' for '%s': %s", argv[1], cmd,
 			    !strcmp(cmd, "register") ? "only c8y has a device registration" : "c8y, az or aws");
 	} else {
-		usage_error("unrecognized subcommand '%s'", cmd);
+		die_usage("unrecognized subcommand '%s'", cmd);
 	}
 	if (opt_wait > 0 && strcmp(cmd, "broker"))
-		usage_error("--wait goes with broker only");
+		die_usage("--wait goes with broker only");
 	if (opt_timeout > 0 && !strcmp(cmd, "cert"))
-		usage_error("--timeout does not go with cert");
+		die_usage("--timeout does not go with cert");
 	if (dir && !*dir)
-		usage_error("--config-dir needs a non-empty directory");
+		die_usage("--config-dir needs a non-empty directory");
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);

@@ -52,19 +52,6 @@ static const char usage_text[] =
 
 static const char *confdir;
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 static const struct cfg_key *
 find_key(const char *name)
 {
@@ -103,7 +90,7 @@ cmd_get(int argc, char **argv)
 	int r;
 
 	if (argc != 1)
-		usage_error(argc ? "unexpected argument '%s'" :
+		die_usage(argc ? "unexpected argument '%s'" :
 		    "the following required arguments were not provided:\n  %s", argc ? argv[1] : "<KEY>");
 	k = find_key(argv[0]);
 	if (cfg_load(&c, confdir, CFG_ENV) < 0 || (r = cfg_get(&c, k, &v)) < 0)
@@ -212,10 +199,10 @@ cmd_write(enum op op, int argc, char **argv)
 	struct cfg c;
 
 	if (argc < want)
-		usage_error("the following required arguments were not provided:\n  %s",
+		die_usage("the following required arguments were not provided:\n  %s",
 		    argc == 0 ? "<KEY>" : "<VALUE>");
 	if (argc > want)
-		usage_error("unexpected argument '%s' found", argv[want]);
+		die_usage("unexpected argument '%s' found", argv[want]);
 	k = find_key(argv[0]);
 	sv = want == 2 ? shown(argv[1]) : NULL;
 #define FAIL() write_failed(op, k->name, sv)
@@ -306,7 +293,7 @@ cmd_list(int argc, char **argv, int all, int doc)
 	struct cfg c;
 
 	if (argc > 1)
-		usage_error("unexpected argument '%s' found", argv[1]);
+		die_usage("unexpected argument '%s' found", argv[1]);
 	if (cfg_load(&c, confdir, CFG_ENV) < 0)
 		die("failed to list the configuration keys and values");
 	missing = xcalloc(cfg_nkeys, 1);
@@ -372,13 +359,9 @@ main(int argc, char *argv[])
 			doc = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-config %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
@@ -387,14 +370,14 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("%s", "a subcommand is required: get, set, unset, add, remove or list");
+		die_usage("%s", "a subcommand is required: get, set, unset, add, remove or list");
 	if (dir && !*dir)
-		usage_error("%s", "--config-dir needs a non-empty directory");
+		die_usage("%s", "--config-dir needs a non-empty directory");
 	confdir = paths_config_dir(dir);
 	cmd = argv[0];
 	argc--, argv++;
 	if ((all || doc) && strcmp(cmd, "list"))
-		usage_error("--all and --doc go with list, not '%s'", cmd);
+		die_usage("--all and --doc go with list, not '%s'", cmd);
 	if (!strcmp(cmd, "get"))
 		r = cmd_get(argc, argv);
 	else if (!strcmp(cmd, "set"))
@@ -408,7 +391,7 @@ main(int argc, char *argv[])
 	else if (!strcmp(cmd, "list"))
 		r = cmd_list(argc, argv, all, doc);
 	else
-		usage_error("unrecognized subcommand '%s'", cmd);
+		die_usage("unrecognized subcommand '%s'", cmd);
 	fshut_stdout();
 	return r;
 }

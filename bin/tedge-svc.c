@@ -140,19 +140,6 @@ static int timeout_ms = 30000;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 /* A path on the managed system: root + p (p absolute). malloc'd. */
 static char *
 rp(const char *p)
@@ -1919,7 +1906,7 @@ choose(const char *opt, int *code, const char **headline)
 			if (!strcmp(want, backends[m].id))
 				break;
 		if (m == M_N)
-			usage_error("unknown service manager '%s': expected auto, "
+			die_usage("unknown service manager '%s': expected auto, "
 			    "systemd, openrc, runit, sysv or custom", want);
 		free(cfgval), free(envval);
 		if (m == M_CUSTOM && cu_setup() < 0)
@@ -2062,18 +2049,14 @@ main(int argc, char *argv[])
 			errno = 0;
 			t = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || t < 1 || t > 3600)
-				usage_error("invalid value '%s' for '--timeout <SECS>': "
+				die_usage("invalid value '%s' for '--timeout <SECS>': "
 				    "expected whole seconds from 1 to 3600", optarg);
 			timeout_ms = (int)t * 1000;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_help(usage_text);
 		case 'V':
-			printf("tedge-svc %s\n", VERSION);
-			fshut_stdout();
-			return EXIT_OK;
+			exit_version();
 		default:
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
@@ -2082,30 +2065,30 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage_error("%s", "a command is required: start, stop, restart, "
+		die_usage("%s", "a command is required: start, stop, restart, "
 		    "enable, disable, is-active, is-enabled, exists, install, "
 		    "detect or is-available");
 	for (v = 0; v < LEN(verbs); v++)
 		if (!strcmp(argv[0], verbs[v].name))
 			break;
 	if (v == LEN(verbs))
-		usage_error("unrecognized subcommand '%s'", argv[0]);
+		die_usage("unrecognized subcommand '%s'", argv[0]);
 	if (verbs[v].takes_service) {
 		if (argc < 2)
-			usage_error("the following required arguments were not "
+			die_usage("the following required arguments were not "
 			    "provided:\n  <SERVICE>");
 		svc = argv[1];
 		if (!valid_name(svc))
-			usage_error("invalid service name '%s': letters, digits and "
+			die_usage("invalid service name '%s': letters, digits and "
 			    "\"_.:@+-\", not starting with '.' or '-'", svc);
 	}
 	if (argc > (verbs[v].takes_service ? 2 : 1))
-		usage_error("unexpected argument '%s' found",
+		die_usage("unexpected argument '%s' found",
 		    argv[verbs[v].takes_service ? 2 : 1]);
 	if (dir && !*dir)
-		usage_error("%s", "--config-dir needs a non-empty directory");
+		die_usage("%s", "--config-dir needs a non-empty directory");
 	if (mgr && !*mgr)
-		usage_error("%s", "--manager needs a value");
+		die_usage("%s", "--manager needs a value");
 	confdir = paths_config_dir(dir);
 	if ((env = getenv("TEDGE_SVC_ROOT")) && *env) {
 		if (!(clean = path_clean(env)))

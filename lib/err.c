@@ -185,3 +185,33 @@ fshut_stdout(void)
 		die("failed to write to standard output");
 	}
 }
+
+void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\nFor more information, try '--help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+void
+exit_help(const char *text)
+{
+	fputs(text, stdout);
+	fshut_stdout();
+	exit(EXIT_OK);
+}
+
+void
+exit_version(void)
+{
+	printf("%s %s\n", progname, VERSION);
+	fshut_stdout();
+	exit(EXIT_OK);
+}

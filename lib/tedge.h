@@ -57,6 +57,13 @@ void diec(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* "Warning: <msg>" on stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error as clap shows one: "error: <msg>", an empty line, "For
+ * more information, try '--help'."; exit 2. */
+void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* -h/--help and -V/--version: text (or "<progname> <VERSION>") on stdout,
+ * exit 0, or 1 when stdout could not be written. */
+void exit_help(const char *text) __attribute__((noreturn));
+void exit_version(void) __attribute__((noreturn));
 /* Flushes stdout and exits 1 with an error if writing it failed. */
 void fshut_stdout(void);
 
