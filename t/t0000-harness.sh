@@ -214,7 +214,7 @@ TEDGE_NOT_A_VARIABLE=1" &&
 	ok 1 - locale, time zone, pager
 	ok 2 - caller tedge settings are gone
 	ok 3 - directories
-	ok 4 - PATH starts with bin and helper
+	ok 4 - PATH starts with bin and helper (after the valgrind wrappers)
 	# passed all 4 test(s)
 	1..4
 	EOF

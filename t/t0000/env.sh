@@ -28,9 +28,11 @@ test_expect_success 'directories' '
 	env | grep -e "^TEDGE_EXEC_PATH=" -e "^TEDGE_CONFIG_DIR=" >exported &&
 	test_line_count = 2 exported
 '
-test_expect_success 'PATH starts with bin and helper' '
+test_expect_success 'PATH starts with bin and helper (after the valgrind wrappers)' '
 	case "$PATH" in
 	"$TEDGE_ROOT/bin:$TEST_DIRECTORY/helper:"*) ;;
+	"$TEST_DIRECTORY/valgrind/bin:$TEDGE_ROOT/bin:$TEST_DIRECTORY/helper:"*)
+		test -n "$TEST_VALGRIND" ;;
 	*) false ;;
 	esac
 '
