@@ -24,7 +24,8 @@ test_expect_success 'directories' '
 	test "$TEDGE_CONFIG_DIR" = "$TRASH_DIRECTORY/tedge" &&
 	test_path_is_missing "$TEDGE_CONFIG_DIR" &&
 	test "$TEDGE_ROOT" = "$(cd "$TEST_DIRECTORY/.." && pwd -P)" &&
-	test "$TEDGE_EXEC_PATH" = "$TEDGE_ROOT/bin" &&
+	{ test "$TEDGE_EXEC_PATH" = "$TEDGE_ROOT/bin" ||
+		test "$TEDGE_EXEC_PATH" = "$TEST_DIRECTORY/valgrind/bin"; } &&
 	env | grep -e "^TEDGE_EXEC_PATH=" -e "^TEDGE_CONFIG_DIR=" >exported &&
 	test_line_count = 2 exported
 '
