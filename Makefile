@@ -19,9 +19,10 @@ MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-bridge-gen.1 \
 LIBOBJ = lib/err.o lib/xalloc.o lib/paths.o lib/fs.o lib/toml.o lib/config.o \
 	lib/pem.o lib/spawn.o
 HDR = lib/tedge.h lib/toml.h lib/x509.h
-LIBSO = lib/libtedge.so.0
-# Found next to the build (bin/../lib) and where install puts it.
-TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$$ORIGIN/../lib:$$ORIGIN/../lib/tedge'
+# In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
+# so the loader probes one directory for every library a program needs.
+LIBSO = lib/tedge/libtedge.so.0
+TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$$ORIGIN/../lib/tedge'
 
 all: $(PROGS)
 
@@ -31,6 +32,7 @@ all: $(PROGS)
 $(LIBOBJ) lib/x509.o $(PROGS:=.o) $(HELPERS:=.o): $(HDR) config.mk Makefile
 
 $(LIBSO): $(LIBOBJ)
+	mkdir -p lib/tedge
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -o $@ $(LIBOBJ)
 
 # The same objects as an archive: for the dispatcher, which must work when

@@ -47,8 +47,8 @@ test_expect_success 'programs are found next to tedge, never on PATH' '
 	test_expect_code 5 env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config list 2>err &&
 	test_grep "tedge-config is not installed" err &&
 	cp "$TEDGE_ROOT/bin/tedge-config" inst/ &&
-	mkdir -p lib &&
-	cp "$TEDGE_ROOT/lib/libtedge.so.0" lib/ &&
+	mkdir -p lib/tedge &&
+	cp "$TEDGE_ROOT/lib/tedge/libtedge.so.0" lib/tedge/ &&
 	env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config get device.type >actual &&
 	echo via-tedge >expect &&
 	test_cmp expect actual
