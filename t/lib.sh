@@ -219,6 +219,7 @@ test_lazy_prereq ROOT 'id -u | grep -qx 0'
 test_lazy_prereq NOT_ROOT '! id -u | grep -qx 0'
 test_lazy_prereq OPENSSL 'command -v openssl'
 test_lazy_prereq MOSQUITTO 'test -x /usr/sbin/mosquitto || command -v mosquitto'
+test_lazy_prereq MOSQ_CLIENTS 'command -v mosquitto_sub && command -v mosquitto_pub'
 test_lazy_prereq BUSYBOX 'command -v busybox'
 test_lazy_prereq SHELLCHECK 'command -v shellcheck'
 

@@ -17,7 +17,6 @@ drops to the mosquitto user, which cannot read the test keys (mode 0600).'
 
 MOSQ=/usr/sbin/mosquitto
 test -x "$MOSQ" || MOSQ=$(command -v mosquitto)
-test_lazy_prereq MOSQ_CLIENTS 'command -v mosquitto_sub && command -v mosquitto_pub'
 if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 	skip_all="needs mosquitto, mosquitto_sub, mosquitto_pub and openssl"
 	test_done

@@ -13,7 +13,6 @@ same remote topic, and mosquitto 2.0.11 hands the bridge its own message.'
 . "$TEST_DIRECTORY/lib-c8y.sh"
 . "$TEST_DIRECTORY/lib-check.sh"
 
-test_lazy_prereq MOSQ_CLIENTS 'command -v mosquitto_sub && command -v mosquitto_pub'
 if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 	skip_all='needs mosquitto, its clients and openssl'
 	test_done

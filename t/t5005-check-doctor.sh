@@ -12,7 +12,6 @@ do.'
 . "$TEST_DIRECTORY/lib-c8y.sh"
 . "$TEST_DIRECTORY/lib-check.sh"
 
-test_lazy_prereq MOSQ_CLIENTS 'command -v mosquitto_sub && command -v mosquitto_pub'
 if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 	skip_all='needs mosquitto, its clients and openssl'
 	test_done
