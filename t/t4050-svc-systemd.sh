@@ -86,7 +86,7 @@ test_expect_success 'systemd boots as PID 1 of the namespace' '
 	in_sd cat /proc/1/comm >comm &&
 	echo systemd >expect &&
 	test_cmp expect comm &&
-	to_sd "$TEDGE_ROOT/bin/tedge-svc" &&
+	to_sd "$TEDGE_ROOT/bin/tedge-svc" "$TEDGE_ROOT/lib/tedge" &&
 	mkdir -p "$SDR$TEDGE_CONFIG_DIR"
 '
 
