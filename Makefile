@@ -159,7 +159,11 @@ install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BINDIR)/../lib/tedge \
 		$(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(SYSCONFDIR)/tedge
 	install -m 644 $(LIBSO) $(DESTDIR)$(BINDIR)/../lib/tedge/
-	for p in $(PROGS) $(SCRIPTS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	for p in $(SCRIPTS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$p >$(DESTDIR)$(BINDIR)/$${p#bin/} && \
+		chmod 755 $(DESTDIR)$(BINDIR)/$${p#bin/} || exit 1; \
+	done
 	install -m 644 bin/tedge-flow.sh $(DESTDIR)$(BINDIR)/
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tedge/tedge.toml ] || \

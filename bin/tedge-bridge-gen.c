@@ -3,6 +3,7 @@
  * tedge-bridge-gen: the mosquitto configuration made from tedge.toml.
  *
  *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
+ *   tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD
  *
  * CLOUD c8y, az or aws makes the bridge file of that cloud (c8y-bridge.conf,
  * az-bridge.conf, aws-bridge.conf); local makes tedge-mosquitto.conf, the
@@ -11,7 +12,9 @@
  * thin-edge's (reference connect §1.8, §2). The file goes to stdout;
  * --write replaces <config-dir>/mosquitto-conf/<file>, --output FILE
  * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
- * it).
+ * it). The files in mosquitto-conf/ are this program's: --path prints where
+ * one is (for the flows, which must not work it out again), --remove removes
+ * it and syncs the directory (nothing to remove is no error).
  *
  * Reads <config-dir>/tedge.toml with TEDGE_<KEY> overrides, the device
  * certificate (its CN is device.id), the root certificate path (stat: a
@@ -33,17 +36,20 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tedge.h"
 
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
 "\n"
 "Print or write the mosquitto configuration made from tedge.toml.\n"
 "\n"
@@ -58,6 +64,8 @@ static const char usage_text[] =
 "  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -w, --write           replace the file in DIR/mosquitto-conf/ instead of printing it\n"
 "  -o, --output FILE     replace FILE instead of printing it\n"
+"  -p, --path            print the path of the file in DIR/mosquitto-conf/\n"
+"  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -771,6 +779,32 @@ gen_local(struct cfg *c, struct buf *b)
 	return 1;
 }
 
+/* --path and --remove: where the file is, without reading tedge.toml. */
+static int
+file_op(const char *dir, const char *file, int remove)
+{
+	char *cdir, *mdir, *path;
+	int fd;
+
+	if (!(cdir = path_clean(dir)))
+		die("failed to use the configuration directory %s", dir);
+	mdir = path_join(cdir, "mosquitto-conf");
+	path = path_join(mdir, file);
+	if (!remove) {
+		puts(path);
+		fshut_stdout();
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		err_pushsys(errno);
+		die("File operation error. Check permissions for %s.", path);
+	} else if ((fd = open(mdir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		/* the removal must survive a power cut like a write does */
+		fsync(fd);
+		close(fd);
+	}
+	free(cdir), free(mdir), free(path);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -778,6 +812,8 @@ main(int argc, char *argv[])
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "write", no_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "path", no_argument, NULL, 'p' },
+		{ "remove", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -788,11 +824,11 @@ main(int argc, char *argv[])
 	char *mdir = NULL, *path = NULL;
 	struct stat st;
 	struct cfg c;
-	int ch, wflag = 0, made, fresh;
+	int ch, wflag = 0, pflag = 0, rflag = 0, made, fresh;
 	size_t i;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:wo:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:wo:prhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
@@ -802,6 +838,12 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'p':
+			pflag = 1;
+			break;
+		case 'r':
+			rflag = 1;
 			break;
 		case 'h':
 			exit_help(usage_text);
@@ -818,8 +860,8 @@ main(int argc, char *argv[])
 		die_usage("%s", "a cloud is required: c8y, az, aws or local");
 	if (argc > 1)
 		die_usage("unexpected argument '%s' found", argv[1]);
-	if (wflag && output)
-		die_usage("%s", "--write and --output cannot be used together");
+	if (wflag + !!output + pflag + rflag > 1)
+		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
 	if (dir && !*dir)
@@ -836,6 +878,8 @@ main(int argc, char *argv[])
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
 	file = cl ? cl->file : "tedge-mosquitto.conf";
+	if (pflag || rflag)
+		return file_op(paths_config_dir(dir), file, rflag);
 	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
 		fail();
 	if (cl) {

@@ -5,10 +5,13 @@
 # tedge-init share. Sourced, not run. POSIX sh: dash and BusyBox ash.
 #
 # The programs of the toolkit are taken from $TEDGE_EXEC_PATH, else from the
-# directory of the running script, never from $PATH.
+# directory this library was found in (flow_lib, set by the flow), never
+# from $PATH. Paths under the configuration directory are the C programs'
+# to say: no `cd`, so CDPATH changes nothing either.
 
+unset CDPATH
 flow_name=${0##*/}
-flow_bindir=${TEDGE_EXEC_PATH:-$(cd "${0%/*}" && pwd)}
+flow_bindir=${TEDGE_EXEC_PATH:-${flow_lib%/*}}
 
 # Each program by its path; the environment passes through.
 tedge_config () { "$flow_bindir/tedge-config" "$@"; }
@@ -100,17 +103,19 @@ flow_args () {
 	aws) flow_title=Aws ;;
 	*) usage_error "invalid value '$flow_cloud' for '<CLOUD>': c8y, az or aws" ;;
 	esac
-	flow_dir=$(tedge_config_dir)
-	flow_bridge="$flow_dir/mosquitto-conf/$flow_cloud-bridge.conf"
+	flow_bridge=$(tedge_bridge_gen --path "$flow_cloud") || exit 1
+	flow_quiet_unknown_keys
 }
 
-# The configuration directory as every program resolves it.
-tedge_config_dir () {
-	if [ -n "${TEDGE_CONFIG_DIR:-}" ]; then
-		(cd "$TEDGE_CONFIG_DIR" 2>/dev/null && pwd) || printf '%s\n' "$TEDGE_CONFIG_DIR"
-	else
-		printf '%s\n' /etc/tedge
+# Warnings about keys of tedge.toml that no program knows, shown once: the
+# programs the flow runs after this say nothing more of them. A file that
+# cannot be read is left to the step that needs it, which says why.
+flow_quiet_unknown_keys () {
+	if flow_warn_=$(tedge_config get mqtt.bind.port 2>&1 >/dev/null); then
+		[ -z "$flow_warn_" ] || printf '%s\n' "$flow_warn_" >&2
 	fi
+	TEDGE_QUIET_UNKNOWN_KEYS=1
+	export TEDGE_QUIET_UNKNOWN_KEYS
 }
 
 # svc_installed NAME [PROGRAM]: whether the service manager has NAME: 0 yes,
@@ -126,13 +131,18 @@ svc_installed () {
 }
 
 # The service manager that is running: flow_manager gets its name, and
-# flow_has_manager is 1 when there is one. Another failure (a bad
-# system.toml, say) ends the flow with that program's error.
+# flow_has_manager is 1 when there is one. When there is none, flow_manager
+# is the one that was named (service.manager, system.toml), else systemd,
+# as thin-edge says. Another failure (a bad system.toml, say) ends the flow
+# with that program's error.
 flow_detect_manager () {
-	flow_manager=$(TEDGE_ERROR_CONTEXT=${1:-} tedge_svc detect)
+	flow_manager=$(tedge_svc detect 2>/dev/null)
 	case $? in
 	0) flow_has_manager=1 ;;
-	4) flow_has_manager=0 flow_manager= ;;
-	*) exit 1 ;;
+	4) flow_has_manager=0 flow_manager=${flow_manager:-systemd} ;;
+	*)
+		TEDGE_ERROR_CONTEXT=${1:-} tedge_svc detect >/dev/null
+		exit 1
+		;;
 	esac
 }

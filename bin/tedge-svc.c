@@ -6,6 +6,7 @@
  *   tedge-svc [OPTIONS] start|stop|restart|enable|disable SERVICE
  *   tedge-svc [OPTIONS] is-active|is-enabled|exists SERVICE
  *   tedge-svc [OPTIONS] install SERVICE
+ *   tedge-svc [OPTIONS] diagnose SERVICE
  *   tedge-svc [OPTIONS] detect
  *   tedge-svc [OPTIONS] is-available
  *
@@ -70,7 +71,9 @@ static const char usage_text[] =
 "  is-enabled SERVICE    Exit 0 if the service starts on boot, else 1\n"
 "  exists SERVICE        Exit 0 if the manager has a definition of the service, else 1\n"
 "  install SERVICE       Put the toolkit's definition of the service in place,\n"
-"                        unless the manager already has one\n"
+"                        unless the manager has one that can start it\n"
+"  diagnose SERVICE      Print what keeps the manager's definition of the\n"
+"                        service from starting it, if known; exit 0 if found, else 1\n"
 "  detect                Print the name of the service manager in use\n"
 "  is-available          Exit 0 if the service manager is available, else 1\n"
 "\n"
@@ -90,7 +93,7 @@ static const char usage_text[] =
 
 enum verb {
 	V_START, V_STOP, V_RESTART, V_ENABLE, V_DISABLE,
-	V_IS_ACTIVE, V_IS_ENABLED, V_EXISTS, V_INSTALL,
+	V_IS_ACTIVE, V_IS_ENABLED, V_EXISTS, V_INSTALL, V_DIAGNOSE,
 	V_DETECT, V_IS_AVAILABLE
 };
 
@@ -107,6 +110,7 @@ static const struct {
 	[V_IS_ENABLED] = { "is-enabled", 1 },
 	[V_EXISTS] = { "exists", 1 },
 	[V_INSTALL] = { "install", 1 },
+	[V_DIAGNOSE] = { "diagnose", 1 },
 	[V_DETECT] = { "detect", 0 },
 	[V_IS_AVAILABLE] = { "is-available", 0 },
 };
@@ -131,6 +135,11 @@ struct backend {
 	int (*install)(const char *svc, const char *tmpl);
 	const char *(*tmpl)(const char *svc);	/* template path under initdir */
 	const char *(*why_unavailable)(void);
+	/* init.d managers: why a distribution's definition cannot start
+	 * (NULL: nothing known), and the name of the toolkit's that stands
+	 * in for it, if any (else svc itself) */
+	const char *(*defect)(const char *svc);
+	const char *(*resolve)(const char *svc);
 };
 
 static const char *confdir;
@@ -560,21 +569,40 @@ fail:
 }
 
 /*
- * Reads the definition template at path, refusing one whose @PLACEHOLDERS@
- * were never substituted (install time does that). malloc'd; NULL with
- * cause pushed.
+ * Reads the definition template at path with @NAME@ replaced by the name
+ * it is installed as (a script that names itself: its LSB Provides, its
+ * pid file), refusing one whose other @PLACEHOLDERS@ were never substituted
+ * (install time does that). malloc'd; NULL with cause pushed.
  */
 static char *
-read_template(const char *path, size_t *len, unsigned *mode)
+read_template(const char *path, const char *name, size_t *len, unsigned *mode)
 {
+	static const char ph[] = "@NAME@";
 	struct stat st;
 	const char *p, *q;
-	char *buf;
+	char *buf, *out;
+	size_t n, o;
 
 	if (!(buf = fs_read(path, 1 << 20, len)))
 		return NULL;
 	if (stat(path, &st) == 0)
 		*mode = (unsigned)st.st_mode & 0777;
+	for (n = 0, p = buf; (p = strstr(p, ph)); p += sizeof(ph) - 1)
+		n++;
+	if (n) {
+		out = xmalloc(*len + n * strlen(name) + 1);
+		for (o = 0, p = buf; (q = strstr(p, ph)); p = q + sizeof(ph) - 1) {
+			memcpy(out + o, p, (size_t)(q - p));
+			o += (size_t)(q - p);
+			memcpy(out + o, name, strlen(name));
+			o += strlen(name);
+		}
+		n = strlen(p);
+		memcpy(out + o, p, n + 1);
+		*len = o + n;
+		free(buf);
+		buf = out;
+	}
 	for (p = strchr(buf, '@'); p; p = strchr(p + 1, '@')) {
 		for (q = p + 1; (*q >= 'A' && *q <= 'Z') || *q == '_'; q++)
 			;
@@ -749,14 +777,14 @@ sd_tmpl(const char *svc)
 }
 
 static int
-install_file(const char *dst, const char *tmpl, unsigned mode)
+install_file(const char *dst, const char *tmpl, unsigned mode, const char *name)
 {
 	unsigned tmode = mode;
 	size_t len;
 	char *buf, *dir, *slash;
 	int r;
 
-	if (!(buf = read_template(tmpl, &len, &tmode)))
+	if (!(buf = read_template(tmpl, name, &len, &tmode)))
 		return R_ERR;
 	dir = xstrdup(dst);
 	if ((slash = strrchr(dir, '/')) && slash != dir) {
@@ -777,7 +805,7 @@ sd_install(const char *svc, const char *tmpl)
 {
 	const char *argv[] = { "systemctl", "daemon-reload", NULL };
 	char *dst = xasprintf("%s/etc/systemd/system/%s", root, unit(svc));
-	int r = install_file(dst, tmpl, 0644);
+	int r = install_file(dst, tmpl, 0644, svc);
 
 	free(dst);
 	/* A running systemd learns of new unit files on reload. */
@@ -831,10 +859,85 @@ static int
 initd_install(const char *svc, const char *tmpl)
 {
 	char *dst = script(svc);
-	int r = install_file(dst, tmpl, 0755);
+	int r = install_file(dst, tmpl, 0755, svc);
 
 	free(dst);
 	return r;
+}
+
+/*
+ * A distribution's script that cannot start its daemon here. Debian 12's
+ * /etc/init.d/mosquitto is one, on SysV and on OpenRC alike: it puts the
+ * pid file in /run/mosquitto, which only systemd makes after a boot (its
+ * tmpfiles and ExecStartPre), and even when the directory is there it
+ * makes that file itself, as root, where mosquitto must rewrite it as its
+ * own user: the broker exits with "Unable to write pid file." while start
+ * answers 0. So: a script that names a directory under /run (or /var/run)
+ * and creates none is taken as one that leaves it to another init system.
+ * The toolkit's own scripts carry TEDGE_MARK and make their directories.
+ */
+#define TEDGE_MARK "configured by tedge"
+
+static char defectbuf[512];
+
+/* Why the script of svc cannot start it, or NULL. Static buffer. */
+static const char *
+initd_defect(const char *svc)
+{
+	static const char *const makes[] = { "mkdir", "install -d",
+	    "checkpath", "tmpfiles" };
+	const char *p, *seg, *q;
+	char *path = script(svc), *buf;
+	size_t len, i;
+	const char *why = NULL;
+
+	buf = fs_read(path, 1 << 18, &len);
+	free(path);
+	if (!buf) {
+		err_clear();	/* unreadable: exists() has its say */
+		return NULL;
+	}
+	if (strstr(buf, TEDGE_MARK) || memchr(buf, '\0', len))
+		goto out;
+	for (i = 0; i < LEN(makes); i++)
+		if (strstr(buf, makes[i]))
+			goto out;
+	for (p = strstr(buf, "/run/"); p && !why; p = strstr(p + 1, "/run/")) {
+		seg = p + 5;
+		for (q = seg; isalnum((unsigned char)*q) || *q == '_' ||
+		    *q == '-' || *q == '.'; q++)
+			;
+		if (q > seg && *q == '/') {
+			snprintf(defectbuf, sizeof(defectbuf), "it keeps its pid "
+			    "file in /run/%.*s, which it leaves to systemd to "
+			    "make after a boot", (int)(q - seg), seg);
+			why = defectbuf;
+		}
+	}
+out:
+	free(buf);
+	return why;
+}
+
+/* The toolkit's definition that stands in for a defective one of svc:
+ * tedge-<svc>, once `install` has put it there. Static buffer. */
+static const char *
+initd_resolve(const char *svc)
+{
+	static char name[300];
+	char *s, *buf;
+	size_t len;
+	int mine = 0;
+
+	snprintf(name, sizeof(name), "tedge-%s", svc);
+	s = script(name);
+	if (is_exec_file(s) && (buf = fs_read(s, 1 << 18, &len))) {
+		mine = strstr(buf, TEDGE_MARK) != NULL;
+		free(buf);
+	}
+	err_clear();
+	free(s);
+	return mine ? name : svc;
 }
 
 /* ---- OpenRC --------------------------------------------------------------- */
@@ -1501,7 +1604,7 @@ runit_install(const char *svc, const char *tmpl)
 		src = xasprintf("%s/%s", tmpl, de->d_name);
 		dst = xasprintf("%s/%s", def, de->d_name);
 		if (stat(src, &st) == 0 && S_ISREG(st.st_mode)) {
-			r = install_file(dst, src, 0);
+			r = install_file(dst, src, 0, svc);
 			n++;
 		}
 		free(src), free(dst);
@@ -1835,18 +1938,18 @@ enum { M_SYSTEMD, M_OPENRC, M_RUNIT, M_SYSV, M_CUSTOM, M_N };
 static const struct backend backends[M_N] = {
 	[M_SYSTEMD] = { "systemd", "systemd", sd_available, sd_exists,
 		sd_action, sd_is_active, sd_is_enabled, sd_install, sd_tmpl,
-		sd_why },
+		sd_why, NULL, NULL },
 	[M_OPENRC] = { "openrc", "openrc", rc_available, initd_exists,
 		rc_action, initd_is_active, rc_is_enabled, initd_install,
-		rc_tmpl, rc_why },
+		rc_tmpl, rc_why, initd_defect, initd_resolve },
 	[M_RUNIT] = { "runit", "runit", runit_available, runit_exists,
 		runit_action, runit_is_active, runit_is_enabled, runit_install,
-		runit_tmpl, runit_why },
+		runit_tmpl, runit_why, NULL, NULL },
 	[M_SYSV] = { "sysv", "sysvinit", sysv_available, initd_exists,
 		sysv_action, initd_is_active, sysv_is_enabled, initd_install,
-		sysv_tmpl, sysv_why },
+		sysv_tmpl, sysv_why, initd_defect, initd_resolve },
 	[M_CUSTOM] = { "custom", NULL, cu_available, cu_unknown, cu_action,
-		cu_is_active, cu_unknown, NULL, NULL, cu_why },
+		cu_is_active, cu_unknown, NULL, NULL, cu_why, NULL, NULL },
 };
 
 /* The manager's name for people and for `detect`: custom ones name
@@ -1860,6 +1963,7 @@ mgr_name(int m)
 }
 
 static char headbuf[512];
+static int wanted = -1;	/* the manager named (or custom), even if unavailable */
 
 /*
  * The manager to use: index into backends, or -1 with causes pushed, *code
@@ -1931,6 +2035,7 @@ choose(const char *opt, int *code, const char **headline)
 			return -1;
 		}
 	}
+	wanted = m;
 	if (!backends[m].available()) {
 		*code = EXIT_NO_MANAGER;
 		snprintf(headbuf, sizeof(headbuf), "Service manager '%s' is not "
@@ -1966,13 +2071,70 @@ asked(enum verb v, const char *svc)
 	return buf;
 }
 
+/*
+ * install, where the distribution's definition of svc cannot start it: the
+ * toolkit's goes beside it as tedge-<svc>, which every verb then uses for
+ * svc, and takes over its start on boot. The distribution's file is left
+ * as it is (a package upgrade must find it unchanged).
+ */
+static int
+install_standin(int m, const char *svc, const char *why)
+{
+	const struct backend *b = &backends[m];
+	char *mine = xasprintf("tedge-%s", svc), *theirs = script(svc);
+	const char *tmpl = b->tmpl(svc);
+	int on;
+
+	if (!exists_path(tmpl)) {
+		err_push("no definition of %s for %s in %s/%s", svc, mgr_name(m),
+		    initdir, b->initsub);
+		die("failed to install %s for %s", svc, mgr_name(m));
+	}
+	on = b->is_enabled(svc) == R_YES;
+	err_clear();
+	if (b->install(mine, tmpl) != R_YES ||
+	    b->action(V_DISABLE, svc) != R_YES ||
+	    (on && b->action(V_ENABLE, mine) != R_YES))
+		die("failed to install %s for %s", svc, mgr_name(m));
+	fprintf(stderr, "Note: %s cannot start %s on %s: %s. Installed the "
+	    "toolkit's definition, %s/etc/init.d/%s, in its place; the "
+	    "distribution's file is unchanged%s.\n", theirs, svc, mgr_name(m),
+	    why, root, mine, on ? " and no longer started on boot" : "");
+	free(mine), free(theirs);
+	return EXIT_OK;
+}
+
 static int
 do_verb(int m, enum verb v, const char *svc)
 {
 	const struct backend *b = &backends[m];
-	const char *name = mgr_name(m), *tmpl;
+	const char *name = mgr_name(m), *tmpl, *why;
+	char *path;
 	int r;
 
+	if (v == V_DIAGNOSE || v == V_INSTALL) {
+		if ((r = b->exists(svc)) == R_ERR)
+			die("failed to %s", asked(v, svc));
+		why = r == R_YES && b->defect && b->resolve(svc) == svc ?
+		    b->defect(svc) : NULL;
+		if (v == V_DIAGNOSE) {
+			if (r == R_NO)
+				diec(EXIT_NOT_INSTALLED, "Service %s not found. "
+				    "Install %s to use this command.", svc, svc);
+			if (!why)
+				return EXIT_FAIL;
+			path = script(svc);
+			printf("%s cannot start %s on %s: %s. Run 'tedge init' to "
+			    "install the toolkit's definition in its place.\n",
+			    path, svc, name, why);
+			free(path);
+			return EXIT_OK;
+		}
+		if (why)
+			return install_standin(m, svc, why);
+	}
+	if (b->resolve)
+		svc = b->resolve(svc);
 	if (v == V_EXISTS || v == V_IS_ACTIVE || v == V_IS_ENABLED) {
 		r = b->exists(svc);
 		/* a missing service is neither active nor enabled */
@@ -2067,7 +2229,7 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		die_usage("%s", "a command is required: start, stop, restart, "
 		    "enable, disable, is-active, is-enabled, exists, install, "
-		    "detect or is-available");
+		    "diagnose, detect or is-available");
 	for (v = 0; v < LEN(verbs); v++)
 		if (!strcmp(argv[0], verbs[v].name))
 			break;
@@ -2109,8 +2271,14 @@ main(int argc, char *argv[])
 		return m < 0 ? EXIT_FAIL : EXIT_OK;
 	}
 	if (m < 0) {
-		if (v == V_DETECT)
+		if (v == V_DETECT) {
+			/* the manager that is not there, for the flows' words */
+			if (code == EXIT_NO_MANAGER && wanted >= 0) {
+				puts(mgr_name(wanted));
+				fflush(stdout);
+			}
 			diec(code, "%s", head);
+		}
 		/* a broken file speaks for itself */
 		if (code == EXIT_NO_MANAGER)
 			err_push("%s", head);

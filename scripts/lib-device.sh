@@ -51,7 +51,9 @@ device_start () {
 	sed -e "s|@SBINDIR@|${mosq%/*}|g" -e "s|@SYSCONFDIR@|$dev/etc|g" \
 		"$top/init/runit/mosquitto/run" >"$dev/root/etc/sv/mosquitto/run"
 	chmod +x "$dev/root/etc/sv/mosquitto/run"
-	unshare --pid --fork --kill-child=SIGKILL runsvdir -P "$dev/root/etc/service" \
+	# /run a tmpfs of its own: mosquitto's runtime directory stays there
+	unshare --mount --propagation private --pid --fork --kill-child=SIGKILL \
+		sh -c 'mount -t tmpfs tmpfs /run && exec runsvdir -P "$1"' sh "$dev/root/etc/service" \
 		</dev/null >/dev/null 2>&1 &
 	runsv_pid=$!
 	tedge config set mqtt.broker.config_path "$dev/etc/mosquitto/mosquitto.conf"

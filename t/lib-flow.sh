@@ -23,10 +23,13 @@ flow_define () {
 	chmod +x "$FLOW_ROOT/etc/sv/$1/run"
 }
 
-# flow_start_runit: the supervisor, for the rest of the script.
+# flow_start_runit: the supervisor, for the rest of the script. Its /run is
+# a tmpfs of its own: what the services make there (mosquitto's runtime
+# directory) stays out of the machine's.
 flow_start_runit () {
 	mkdir -p "$FLOW_ROOT/etc/sv" "$FLOW_SV" &&
-	{ unshare --pid --fork --kill-child=SIGKILL runsvdir -P "$FLOW_SV" \
+	{ unshare --mount --propagation private --pid --fork --kill-child=SIGKILL \
+		sh -c 'mount -t tmpfs tmpfs /run && exec runsvdir -P "$1"' sh "$FLOW_SV" \
 		</dev/null >/dev/null 2>&1 & } &&
 	test_bg_pid $!
 }

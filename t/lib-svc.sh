@@ -65,15 +65,13 @@ svc_fake_openrc () {
 
 SVC_MOSQUITTO=$(command -v mosquitto 2>/dev/null || echo /usr/sbin/mosquitto)
 
-# svc_render TEMPLATE DEST [NAME]: an init/ definition as install-init makes
-# it, with the test's configuration directory for @SYSCONFDIR@; NAME
-# replaces the service name "mosquitto" where a script names itself (the
-# pid file, the LSB Provides).
+# svc_render TEMPLATE DEST: an init/ definition as install-init makes it,
+# with the test's configuration directory for @SYSCONFDIR@. @NAME@, where a
+# script names itself (the pid file, the LSB Provides), is left for
+# `tedge-svc install` to fill in with the name it installs.
 svc_render () {
 	sed -e "s|@SBINDIR@|${SVC_MOSQUITTO%/*}|g" \
 		-e "s|@SYSCONFDIR@|$TRASH_DIRECTORY/etc|g" \
-		-e "s|^NAME=mosquitto\$|NAME=${3:-mosquitto}|" \
-		-e "s|^# Provides: *mosquitto\$|# Provides: ${3:-mosquitto}|" \
 		"$1" >"$2" &&
 	if test -x "$1"; then chmod 755 "$2"; else chmod 644 "$2"; fi
 }

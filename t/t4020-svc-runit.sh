@@ -24,7 +24,11 @@ if ! test_have_prereq RUNIT,UNSHARE_PID; then
 fi
 
 mkdir -p "$R/etc/sv" "$SV"
-{ unshare --pid --fork --kill-child=SIGKILL runsvdir -P "$SV" </dev/null >/dev/null 2>&1 & } &&
+# /run a tmpfs of the supervisor's own: what mosquitto's run script makes
+# there stays out of the machine's /run
+{ unshare --mount --propagation private --pid --fork --kill-child=SIGKILL \
+	sh -c 'mount -t tmpfs tmpfs /run && exec runsvdir -P "$1"' sh "$SV" \
+	</dev/null >/dev/null 2>&1 & } &&
 test_bg_pid $!
 RUNSVDIR_NS=$!
 

@@ -192,12 +192,13 @@ test_expect_success MOSQUITTO,MOSQUITTO_CLIENTS 'install mosquitto: init/sysvini
 	echo "$port" >port &&
 	svc_mosquitto_conf "$port" &&
 	mkdir -p initdir/sysvinit &&
-	svc_render "$TEDGE_ROOT/init/sysvinit/mosquitto" initdir/sysvinit/$N-mosq $N-mosq &&
+	svc_render "$TEDGE_ROOT/init/sysvinit/mosquitto" initdir/sysvinit/$N-mosq &&
 	TEDGE_SVC_INITDIR=$TRASH_DIRECTORY/initdir &&
 	export TEDGE_SVC_INITDIR &&
 	test_expect_code 1 tedge-svc exists $N-mosq &&
 	tedge-svc install $N-mosq &&
-	test_cmp initdir/sysvinit/$N-mosq /etc/init.d/$N-mosq &&
+	sed "s/@NAME@/$N-mosq/g" initdir/sysvinit/$N-mosq >expect &&
+	test_cmp expect /etc/init.d/$N-mosq &&
 	test_mode 755 /etc/init.d/$N-mosq &&
 	tedge-svc install $N-mosq
 '

@@ -115,6 +115,15 @@ test_expect_success 'reconnect: disconnect, then connect' '
 	test_path_is_file "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf"
 '
 
+test_expect_success 'reconnect passes --wait and --timeout on to connect' '
+	tedge reconnect --wait 7 c8y --timeout 3 >out 2>err &&
+	test_grep "^Awaiting mosquitto to start. This may take up to 7 seconds.$" out &&
+	test_grep "^Sending packets to check connection. This may take up to 3 seconds.$" out &&
+	test_grep "^Connection check is successful.$" out &&
+	test_expect_code 2 tedge reconnect --wait x c8y &&
+	test_path_is_file "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf"
+'
+
 test_expect_success 'without mapper and agent: their skip lines' '
 	tedge disconnect c8y >/dev/null &&
 	rm -rf "$FLOW_ROOT/etc/sv/tedge-mapper-c8y" "$FLOW_ROOT/etc/sv/tedge-agent" \

@@ -134,9 +134,9 @@ test_expect_success 'no service manager: the files are written, the user is told
 	mkdir -p bare &&
 	TEDGE_SVC_ROOT="$TRASH_DIRECTORY/bare" tedge connect c8y >out 2>err &&
 	cat >expect <<-\EOF &&
-	Checking if a service manager is available.
+	Checking if systemd is available.
 
-	Warning: no service manager is running on this system.
+	Warning: '\''systemd'\'' service manager is not available on the system.
 
 	Checking if configuration for requested bridge already exists.
 
@@ -148,11 +148,75 @@ test_expect_success 'no service manager: the files are written, the user is told
 
 	'\''tedge connect'\'' configured the necessary tedge components, but you will have to start the required services on your own.
 	Start/restart mosquitto and other thin edge components.
+	thin-edge.io works seamlessly with '\''systemd'\''.
 
 	EOF
 	test_cmp expect out &&
+	test_must_be_empty err &&
 	test_path_is_file "$bridge" &&
 	rm "$bridge"
+'
+
+test_expect_success 'no service manager: disconnect tells so on stdout, nothing on stderr' '
+	TEDGE_SVC_ROOT="$TRASH_DIRECTORY/bare" tedge connect c8y --offline >/dev/null &&
+	test_path_is_file "$bridge" &&
+	TEDGE_SVC_ROOT="$TRASH_DIRECTORY/bare" tedge disconnect c8y >out 2>err &&
+	printf "%s\n\n%s\n" "Removing Cumulocity bridge." \
+		"Service manager '\''systemd'\'' is not available, skipping stopping/disabling of tedge components." >expect &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	test_path_is_missing "$bridge"
+'
+
+test_expect_success 'no service manager: tedge init is quiet and succeeds' '
+	TEDGE_SVC_ROOT="$TRASH_DIRECTORY/bare" tedge init >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err
+'
+
+test_expect_success 'a named manager that is not running is the one named' '
+	TEDGE_SVC_ROOT="$TRASH_DIRECTORY/bare" TEDGE_SERVICE_MANAGER=openrc \
+		tedge connect c8y --offline >out 2>err &&
+	test_when_finished "TEDGE_SVC_ROOT=\"$TRASH_DIRECTORY/bare\" tedge disconnect c8y >/dev/null" &&
+	head -n 3 out >head &&
+	printf "%s\n\n%s\n" "Checking if openrc is available." \
+		"Warning: '\''openrc'\'' service manager is not available on the system." >expect &&
+	test_cmp expect head &&
+	test_must_be_empty err
+'
+
+test_expect_success 'disconnect with mosquitto stopped: applied, but not "disconnected"' '
+	tedge connect c8y --offline >/dev/null &&
+	tedge-svc stop mosquitto &&
+	test_when_finished "tedge-svc start mosquitto" &&
+	tedge disconnect c8y >out 2>err &&
+	printf "%s\n\n" "Removing Cumulocity bridge." "Applying changes to mosquitto." >expect &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	test_path_is_missing "$bridge"
+'
+
+test_expect_success 'a malformed tedge.toml: the parser'\''s error, not a missing c8y.url' '
+	mkdir -p malformed &&
+	printf "[c8y\nurl = \"x\"\n" >malformed/tedge.toml &&
+	test_expect_code 1 tedge --config-dir malformed connect c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^Error: failed to execute \`tedge connect\`.$" err &&
+	test_grep "line 1: expected" err &&
+	test_grep ! "Required configuration item" err
+'
+
+test_expect_success 'CDPATH exported: the flows find the files the programs write' '
+	mkdir -p decoy/tedge/mosquitto-conf &&
+	: >decoy/tedge/mosquitto-conf/c8y-bridge.conf &&
+	rel=${TEDGE_CONFIG_DIR#"$TRASH_DIRECTORY"/} &&
+	test "$rel" != "$TEDGE_CONFIG_DIR" &&
+	CDPATH="$TRASH_DIRECTORY/decoy" TEDGE_CONFIG_DIR=$rel tedge connect c8y --offline >out &&
+	test_path_is_file "$bridge" &&
+	CDPATH="$TRASH_DIRECTORY/decoy" TEDGE_CONFIG_DIR=$rel tedge disconnect c8y >out &&
+	test_grep ! "Bridge doesn.t exist" out &&
+	test_path_is_missing "$bridge" &&
+	test_path_is_file decoy/tedge/mosquitto-conf/c8y-bridge.conf
 '
 
 test_expect_success 'a certificate that is not one stops it before anything is done' '

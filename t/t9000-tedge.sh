@@ -60,4 +60,20 @@ test_expect_success 'TEDGE_EXEC_PATH comes first' '
 	test_cmp expect actual
 '
 
+test_expect_success 'installed flows find their library: by path, as sh NAME, through a link' '
+	make -s -C "$TEDGE_ROOT" install PREFIX="$TRASH_DIRECTORY/inst" \
+		SYSCONFDIR="$TRASH_DIRECTORY/inst/etc" >/dev/null &&
+	test_path_is_missing "$TRASH_DIRECTORY/inst/bin/tedge-flow.sh.in" &&
+	sh "$TRASH_DIRECTORY/inst/bin/tedge-connect" --help >out &&
+	test_grep "^usage: tedge-connect" out &&
+	(cd inst/bin && sh tedge-disconnect --help) >out &&
+	test_grep "^usage: tedge-disconnect" out &&
+	mkdir -p links &&
+	ln -s "$TRASH_DIRECTORY/inst/bin/tedge-reconnect" links/tedge-reconnect &&
+	links/tedge-reconnect --help >out &&
+	test_grep "^usage: tedge-reconnect" out &&
+	(cd links && sh tedge-reconnect --help) >out &&
+	test_grep "^usage: tedge-reconnect" out
+'
+
 test_done
