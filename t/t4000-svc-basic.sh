@@ -14,7 +14,7 @@ export TEDGE_SVC_ROOT
 test_expect_success 'help lists every command and exit code' '
 	tedge-svc --help >out &&
 	for c in start stop restart enable disable is-active is-enabled exists \
-		install detect is-available; do
+		install diagnose detect is-available; do
 		test_grep "^  $c" out || return 1
 	done &&
 	test_grep "4 no service manager is available; 5 the service is not installed" out &&
@@ -414,6 +414,64 @@ test_expect_success 'stdout stays empty for every verb but detect' '
 	tedge-svc --manager sysv exists demo >>out &&
 	tedge-svc --manager sysv is-available >>out &&
 	test_must_be_empty out
+'
+
+# A distribution's script that keeps its pid file in a directory of /run it
+# never makes, as Debian 12's /etc/init.d/mosquitto does (t7003 runs the
+# real one).
+distro_script () {
+	cat >"$R/etc/init.d/mosquitto" <<-\EOF &&
+	#!/bin/sh
+	PIDFILE=/run/mosquitto/mosquitto.pid
+	exec start-stop-daemon --start --make-pidfile --pidfile $PIDFILE --exec /usr/sbin/mosquitto
+	EOF
+	chmod 755 "$R/etc/init.d/mosquitto"
+}
+
+test_expect_success 'diagnose: a script that leaves its /run directory to systemd' '
+	distro_script &&
+	tedge-svc --manager sysv diagnose mosquitto >out &&
+	echo "$R/etc/init.d/mosquitto cannot start mosquitto on sysv: it keeps its pid file in /run/mosquitto, which it leaves to systemd to make after a boot. Run '\''tedge init'\'' to install the toolkit'\''s definition in its place." >expect &&
+	test_cmp expect out &&
+	sed -i "2i mkdir -p /run/mosquitto" "$R/etc/init.d/mosquitto" &&
+	test_expect_code 1 tedge-svc --manager sysv diagnose mosquitto >out &&
+	test_must_be_empty out &&
+	test_expect_code 5 tedge-svc --manager sysv diagnose nosuch 2>err &&
+	test_grep "Service nosuch not found" err
+'
+
+test_expect_success 'install beside it: tedge-NAME, the distribution'\''s file unchanged' '
+	distro_script &&
+	cp "$R/etc/init.d/mosquitto" distro.orig &&
+	mkdir -p "$R/etc/rc2.d" &&
+	ln -s ../init.d/mosquitto "$R/etc/rc2.d/S01mosquitto" &&
+	tedge-svc --manager sysv install mosquitto 2>err &&
+	test_grep "^Note: $R/etc/init.d/mosquitto cannot start mosquitto on sysv: " err &&
+	test_cmp distro.orig "$R/etc/init.d/mosquitto" &&
+	sed "s/@NAME@/tedge-mosquitto/g" initdir/sysvinit/mosquitto >expect &&
+	test_cmp expect "$R/etc/init.d/tedge-mosquitto" &&
+	test_grep "^# Provides: *tedge-mosquitto$" "$R/etc/init.d/tedge-mosquitto" &&
+	test_path_is_missing "$R/etc/rc2.d/S01mosquitto" &&
+	ls "$R/etc/rc2.d" >links &&
+	test_grep "^S[0-9][0-9]tedge-mosquitto$" links &&
+	tedge-svc --manager sysv is-enabled mosquitto &&
+	test_expect_code 1 tedge-svc --manager sysv diagnose mosquitto &&
+	tedge-svc --manager sysv install mosquitto 2>err &&
+	test_must_be_empty err &&
+	tedge-svc --manager sysv disable mosquitto &&
+	test_expect_code 1 tedge-svc --manager sysv is-enabled mosquitto &&
+	ls "$R/etc/rc2.d" >links &&
+	test_grep ! "^S[0-9][0-9].*mosquitto" links &&
+	rm -rf "$R/etc/rc?.d" "$R/etc/init.d/tedge-mosquitto" "$R/etc/init.d/mosquitto"
+'
+
+test_expect_success 'the stand-in is only the toolkit'\''s: a foreign tedge-NAME is not used' '
+	distro_script &&
+	echo "#!/bin/sh" >"$R/etc/init.d/tedge-mosquitto" &&
+	chmod 755 "$R/etc/init.d/tedge-mosquitto" &&
+	tedge-svc --manager sysv diagnose mosquitto >out &&
+	test_grep "cannot start mosquitto on sysv" out &&
+	rm "$R/etc/init.d/tedge-mosquitto" "$R/etc/init.d/mosquitto"
 '
 
 test_done
