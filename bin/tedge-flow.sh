@@ -46,6 +46,18 @@ usage_error () {
 	exit 2
 }
 
+# flow_secs OPTION ARGS...: the value of --wait or --timeout, checked as
+# tedge-check checks it, before the flow does anything: whole seconds from
+# 1 to 86400.
+flow_secs () {
+	[ $# -ge 2 ] || usage_error "$1 needs a number of seconds"
+	case $2 in
+	'' | *[!0-9]* | 0*) ;;
+	*) [ ${#2} -gt 5 ] || [ "$2" -gt 86400 ] || return 0 ;;
+	esac
+	usage_error "invalid value '$2' for '$1 <SECS>': whole seconds, from 1 to 86400"
+}
+
 # Parses the options every flow takes; sets flow_cloud and the variables of
 # the flow's own options (through flow_option, which the flow defines).
 # Usage: flow_args "$@"

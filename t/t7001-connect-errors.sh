@@ -246,6 +246,20 @@ test_expect_success 'a key that is not the certificate'\''s: stopped at validati
 	test_path_is_missing "$bridge"
 '
 
+test_expect_success 'out-of-range --wait and --timeout: usage errors before any step' '
+	{ cp "$C8Y_STANDIN_DIR/devices" devices.before 2>/dev/null || : >devices.before; } &&
+	for o in "--wait 0" "--wait 100000" "--timeout 0" "--timeout 05" "--wait 1.5"; do
+		test_expect_code 2 tedge connect $o c8y >out 2>err &&
+		test_must_be_empty out &&
+		test_grep "whole seconds, from 1 to 86400" err &&
+		test_expect_code 2 tedge reconnect $o c8y >out 2>err &&
+		test_must_be_empty out || return 1
+	done &&
+	test_path_is_missing "$bridge" &&
+	{ cat "$C8Y_STANDIN_DIR/devices" 2>/dev/null || :; } >devices.after &&
+	test_cmp devices.before devices.after
+'
+
 test_expect_success 'usage errors' '
 	test_expect_code 2 tedge connect &&
 	test_expect_code 2 tedge connect gcp &&
