@@ -18,28 +18,6 @@ if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 fi
 standin_start || BUG "the Cumulocity stand-in did not start"
 
-layers="configuration certificate dns tcp tls_server tls_client local_broker bridge round_trip"
-
-# doctor_fails LAYER [ENV=VALUE...]: doctor c8y exits 1; the layers before
-# LAYER pass, LAYER fails, none after it is tried; the Error: line names it.
-doctor_fails () {
-	want=$1 &&
-	shift &&
-	test_expect_code 1 env "$@" tedge-check doctor c8y --timeout 3 >out 2>err &&
-	test_must_be_empty out &&
-	sed -n -e "s/^ok   \([a-z ]*\):.*/ok \1/p" -e "s/^FAIL \([a-z ]*\):.*/FAIL \1/p" err >got &&
-	: >expect.layers &&
-	for l in $layers; do
-		if test "$l" = "$want"; then
-			echo "FAIL $l" | tr _ " " >>expect.layers
-			break
-		fi
-		echo "ok $l" | tr _ " " >>expect.layers
-	done &&
-	test_cmp expect.layers got &&
-	test_grep "^Error: the connection to Cumulocity fails at the $(echo "$want" | tr _ " ") layer$" err
-}
-
 test_expect_success 'setup: device certificate uploaded, bridge files written' '
 	tedge-cert create --device-id doc-dev 2>/dev/null &&
 	standin_configure &&
@@ -59,6 +37,7 @@ test_expect_success 'all is well: every layer ok, exit 0' '
 	test_cmp expect got &&
 	test_grep "^ok   certificate: .* for doc-dev, valid until" err &&
 	test_grep "^ok   tls client: 127.0.0.1:$C8Y_STANDIN_MQTT_PORT accepts the device certificate" err &&
+	test_grep "^ok   broker config: $TRASH_DIRECTORY/local.conf includes $TEDGE_CONFIG_DIR/mosquitto-conf$" err &&
 	test_grep "^The connection to Cumulocity works.$" err &&
 	test_grep ! "^FAIL" err
 '

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-check.h: what tedge-check.c and tedge-check-distro.c share. One
+ * program, two sources: the second holds what real distributions do to the
+ * broker, and needs libc only.
+ */
+#ifndef TEDGE_CHECK_H
+#define TEDGE_CHECK_H
+
+#include <stddef.h>
+
+/* tedge-check.c */
+extern const char *cfgdir;
+void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Keeps p until the end of the run (freed there); returns p. */
+void *keep(void *p);
+/* The few words of the FAIL line of the failing doctor layer. */
+void set_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Milliseconds left until the command's deadline, 0 when it has passed. */
+int left_ms(void);
+
+/* tedge-check-distro.c */
+
+/* Does the broker's configuration file load <cfgdir>/mosquitto-conf? */
+enum { INC_YES, INC_NO, INC_UNKNOWN };
+struct inc {
+	int state;
+	const char *conf;	/* mqtt.broker.config_path */
+	const char *dir;	/* <cfgdir>/mosquitto-conf */
+	const char *how;	/* INC_YES: how; else what is missing, or why unknown */
+};
+void broker_includes(const char *conf, struct inc *in);
+/* What to do about in (state INC_NO): one sentence and the remedy. */
+const char *inc_advice(const struct inc *in);
+
+/*
+ * What the distribution did to the broker, when the local broker or the
+ * bridge fails: pushes the reasons (each with what to do) below the layer's
+ * statement, sets the FAIL line, returns how many were found (0: the chain
+ * is left as it was).
+ */
+int distro_explain(const struct inc *in, const char *statement);
+
+#endif

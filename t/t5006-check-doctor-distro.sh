@@ -1,0 +1,98 @@
+#!/bin/sh
+# Test bodies are strings eval'd by lib.sh, which also reads test_description:
+# shellcheck disable=SC1091,SC2016,SC2034
+test_description='tedge-check doctor c8y: what distributions do to the broker
+
+The working set-up of t5005. Then each test gives doctor what a real
+distribution does: a mosquitto.conf without the include_dir of the toolkit
+(thin-edge #3218).'
+. ./lib.sh
+. "$TEST_DIRECTORY/lib-c8y.sh"
+. "$TEST_DIRECTORY/lib-check.sh"
+
+if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
+	skip_all='needs mosquitto, its clients and openssl'
+	test_done
+fi
+standin_start || BUG "the Cumulocity stand-in did not start"
+
+# a broker that does not load the toolkit's directory, as Debian's
+# mosquitto.conf before `tedge init`: mosquitto on its own port.
+plain_start () {
+	PP=$(tedge-test free-port) &&
+	{ check_user_line && echo "listener $PP 127.0.0.1" && echo "allow_anonymous true"; } >plain.conf &&
+	{ "$MOSQ" -c plain.conf >plain.out 2>&1 & } &&
+	test_bg_pid $! &&
+	TEDGE_MQTT_CLIENT_PORT=$PP tedge-check broker --wait 10
+}
+
+DIR=$TEDGE_CONFIG_DIR/mosquitto-conf
+
+test_expect_success 'setup: device certificate uploaded, bridge files written' '
+	tedge-cert create --device-id distro-dev 2>/dev/null &&
+	standin_configure &&
+	upload_cert &&
+	local_setup &&
+	tedge-bridge-gen --write c8y &&
+	test_grep "^per_listener_settings true$" "$DIR/tedge-mosquitto.conf"
+'
+local_start || BUG "the local mosquitto did not start"
+
+test_expect_success 'broker config: a mosquitto.conf without the include, the broker loading it anyway: a warning only' '
+	echo "per_listener_settings false" >other.conf &&
+	TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/other.conf" tedge-check doctor c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^WARN broker config: $PWD/other.conf has no \`include_dir $DIR\`: mosquitto loads the toolkit'\''s listener and bridges only from there. Run \`tedge init\`, which adds it, and restart mosquitto.$" err &&
+	test_grep "^The connection to Cumulocity works.$" err
+'
+
+test_expect_success 'broker config: the include through a link, with a trailing slash' '
+	ln -s "$TEDGE_CONFIG_DIR" linked &&
+	echo "include_dir $PWD/linked/mosquitto-conf/" >linked.conf &&
+	TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/linked.conf" tedge-check doctor c8y >out 2>err &&
+	test_grep "^ok   broker config: $PWD/linked.conf includes $DIR$" err
+'
+
+test_expect_success 'broker config: no include, and mosquitto runs no bridge (thin-edge #3218)' '
+	plain_start &&
+	doctor_warn=broker_config doctor_fails bridge TEDGE_MQTT_CLIENT_PORT="$PP" \
+		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/plain.conf" &&
+	test_grep "^FAIL bridge: mosquitto does not load $DIR$" err &&
+	sed -n "/^Caused by:/,\$p" err >got &&
+	cat >expect <<-EOF &&
+	Caused by:
+	    0: mosquitto runs no bridge to Cumulocity: nothing on te/device/main/service/mosquitto-c8y-bridge/status/health.
+	    1: $PWD/plain.conf has no \`include_dir $DIR\`: mosquitto loads the toolkit'\''s listener and bridges only from there. Run \`tedge init\`, which adds it, and restart mosquitto.
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success 'broker config: no include, and nothing listens where the toolkit said' '
+	port=$(tedge-test free-port) &&
+	doctor_warn=broker_config doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/plain.conf" &&
+	test_grep "^FAIL local broker: mosquitto does not load $DIR$" err &&
+	test_grep "^    0: The local MQTT broker at 127.0.0.1:$port does not accept connections.$" err &&
+	test_grep "^    1: $PWD/plain.conf has no \`include_dir $DIR\`" err
+'
+
+test_expect_success 'broker config: include_dir in an included file, where mosquitto ignores it' '
+	mkdir -p conf.d &&
+	echo "include_dir $PWD/conf.d" >main.conf &&
+	echo "include_dir $DIR" >conf.d/tedge.conf &&
+	port=$(tedge-test free-port) &&
+	doctor_warn=broker_config doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/main.conf" &&
+	test_grep "^WARN broker config: $PWD/main.conf has \`include_dir $DIR\` only in $PWD/conf.d/tedge.conf, where mosquitto ignores it (it takes include_dir from its main file only): " err &&
+	test_grep "^FAIL local broker: mosquitto does not load $DIR$" err
+'
+
+test_expect_success 'broker config: an unreadable mqtt.broker.config_path is a warning' '
+	port=$(tedge-test free-port) &&
+	doctor_warn=broker_config doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/nowhere.conf" &&
+	test_grep "^WARN broker config: cannot read $PWD/nowhere.conf (mqtt.broker.config_path): No such file or directory, so doctor cannot tell whether mosquitto loads $DIR. Set mqtt.broker.config_path to the file mosquitto is started with.$" err &&
+	test_grep "Make sure mosquitto is running." err
+'
+
+test_done
