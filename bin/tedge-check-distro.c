@@ -9,6 +9,9 @@
  *   (thin-edge #3218). mosquitto takes include_dir from its main file only:
  *   in an included file the line is ignored (2.0.11 loads nothing there),
  *   so the included files are read one level deep only to say so.
+ * - AppArmor may deny mosquitto the read of that directory (Ubuntu 26.04's
+ *   profile, thin-edge #4184): the kernel logs the denial, which is looked
+ *   for in the tail of the usual log files and in the kernel ring buffer.
  */
 #include <sys/stat.h>
 
@@ -19,10 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tedge.h"
 #include "tedge-check.h"
+
+#define TAIL (1 << 20)		/* bytes read at the end of each log */
 
 /*
  * Nothing here pushes onto the error chain: it runs when a layer has failed
@@ -263,17 +269,215 @@ inc_advice(const struct inc *in)
 	    in->how));
 }
 
+/* --- AppArmor in the kernel's log ------------------------------------------- */
+
+struct denial {
+	char profile[256], name[PATH_MAX], mask[16];
+	const char *source;
+	long long when;		/* audit(SECONDS.ms:serial), -1 unknown */
+};
+
+/* The value of key=... in line, unquoted (hex-encoded values decoded, as
+ * the kernel writes names with spaces): 0, or -1 when absent. */
+static int
+field(const char *line, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key), i = 0, l;
+	const char *p = line, *e;
+
+	for (;;) {
+		if (!(p = strstr(p, key)))
+			return -1;
+		if ((p == line || p[-1] == ' ') && p[kl] == '=')
+			break;
+		p += kl;
+	}
+	p += kl + 1;
+	if (*p == '"') {
+		e = strchr(++p, '"');
+		l = e ? (size_t)(e - p) : strlen(p);
+		if (l >= n)
+			return -1;
+		memcpy(out, p, l);
+		out[l] = '\0';
+		return 0;
+	}
+	l = strcspn(p, " \n");
+	if (l % 2 || l / 2 >= n)
+		return -1;
+	for (i = 0; i < l / 2; i++) {
+		unsigned x;
+		if (sscanf(p + 2 * i, "%2x", &x) != 1)
+			return -1;
+		out[i] = (char)x;
+	}
+	out[i] = '\0';
+	return 0;
+}
+
+struct hunt {
+	const char *rcfg;	/* the config dir, resolved */
+	const char *cfg;	/* as configured */
+	struct denial *d;
+	int found;
+};
+
+/* A log line: a denial naming mosquitto and a path under the config dir.
+ * The last one wins. */
+static int
+hunt_line(char *line, void *arg)
+{
+	struct hunt *h = arg;
+	char profile[256], comm[64], name[PATH_MAX], mask[16];
+	const char *a;
+
+	if (!strstr(line, "apparmor=\"DENIED\"") ||
+	    field(line, "name", name, sizeof(name)) < 0 ||
+	    (!under(name, h->rcfg) && !under(name, h->cfg)))
+		return 0;
+	if (field(line, "profile", profile, sizeof(profile)) < 0)
+		profile[0] = '\0';
+	if (field(line, "comm", comm, sizeof(comm)) < 0)
+		comm[0] = '\0';
+	if (!strstr(profile, "mosquitto") && strcmp(comm, "mosquitto"))
+		return 0;
+	if (field(line, "requested_mask", mask, sizeof(mask)) < 0 || !*mask)
+		snprintf(mask, sizeof(mask), "r");
+	snprintf(h->d->profile, sizeof(h->d->profile), "%s", *profile ? profile : "mosquitto");
+	snprintf(h->d->name, sizeof(h->d->name), "%s", name);
+	snprintf(h->d->mask, sizeof(h->d->mask), "%s", mask);
+	h->d->when = (a = strstr(line, "audit(")) ? strtoll(a + 6, NULL, 10) : -1;
+	h->found = 1;
+	return 0;
+}
+
+/* The last TAIL bytes of path, from a line start; kept, or NULL. */
+static char *
+tail(const char *path)
+{
+	char *buf = slurp(path, TAIL, -1), *p;
+
+	/* a cut first line is dropped; a whole one stays */
+	if (buf && strlen(buf) == TAIL && (p = strchr(buf, '\n')))
+		return p + 1;
+	return buf;
+}
+
+/* The kernel's ring buffer, /dev/kmsg read without blocking: one record
+ * per read, at most TAIL bytes. Unreadable (dmesg_restrict) is no error. */
+static char *
+kmsg(void)
+{
+	char *buf, *semi;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return NULL;
+	buf = keep(xmalloc(TAIL + 1));
+	while (n + 8192 < TAIL) {
+		r = read(fd, buf + n, 8191);
+		if (r < 0 && errno == EPIPE)	/* records overwritten meanwhile */
+			continue;
+		if (r <= 0)
+			break;
+		buf[n + (size_t)r] = '\0';
+		/* "PRIO,SEQ,TIME,FLAGS;message\n": keep the message */
+		if ((semi = memchr(buf + n, ';', (size_t)r))) {
+			size_t m = (size_t)r - (size_t)(semi + 1 - (buf + n));
+			memmove(buf + n, semi + 1, m);
+			r = (ssize_t)m;
+		}
+		n += (size_t)r;
+		if (n && buf[n - 1] != '\n')
+			buf[n++] = '\n';
+	}
+	close(fd);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The last AppArmor denial of mosquitto under the config dir, in
+ * $TEDGE_CHECK_KERNEL_LOG (files separated by ':', for tests and unusual
+ * systems), else in auditd's log, kern.log, syslog, messages and the ring
+ * buffer. 1 found, 0 not.
+ */
+static int
+apparmor_denial(struct denial *d)
+{
+	static const char *const logs[] = {
+		"/var/log/audit/audit.log", "/var/log/kern.log", "/var/log/syslog",
+		"/var/log/messages",
+	};
+	const char *env = kernel_log;
+	struct hunt h;
+	char *list, *f, *save, *buf;
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	h.d = d;
+	h.cfg = cfgdir;
+	h.rcfg = resolved(cfgdir);
+	h.found = 0;
+	if (env && *env) {
+		list = keep(xstrdup(env));
+		for (f = strtok_r(list, ":", &save); f && !h.found; f = strtok_r(NULL, ":", &save))
+			if ((buf = tail(f)) && (each_line(buf, hunt_line, &h), h.found))
+				d->source = f;
+		return h.found;
+	}
+	for (i = 0; i < LEN(logs) && !h.found; i++)
+		if ((buf = tail(logs[i])) && (each_line(buf, hunt_line, &h), h.found))
+			d->source = logs[i];
+	if (!h.found && (buf = kmsg()) && (each_line(buf, hunt_line, &h), h.found))
+		d->source = "the kernel ring buffer (dmesg)";
+	return h.found;
+}
+
+/* The reason, with the profile's local include and the rule to add. */
+static const char *
+apparmor_advice(const struct denial *d)
+{
+	char file[256], when[64] = "";
+	const char *p = d->profile;
+	struct tm tm;
+	time_t t;
+	size_t i;
+
+	/* AppArmor names a profile's file after its path, '/' as '.'
+	 * (/usr/sbin/mosquitto: usr.sbin.mosquitto); Ubuntu 26.04's
+	 * profile is "mosquitto" in /etc/apparmor.d/mosquitto. */
+	snprintf(file, sizeof(file), "%s", *p == '/' ? p + 1 : p);
+	for (i = 0; file[i]; i++)
+		if (file[i] == '/' || file[i] == ' ')
+			file[i] = '.';
+	if (d->when > 0) {
+		t = (time_t)d->when;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), " at %Y-%m-%d %H:%M:%S UTC", &tm);
+	}
+	return keep(xasprintf("AppArmor denied mosquitto (profile %s) '%s' access to %s: the kernel logged it in %s%s. Add '%s/** r,' to /etc/apparmor.d/local/%s, run 'apparmor_parser -r /etc/apparmor.d/%s' and restart mosquitto.",
+	    d->profile, d->mask, d->name, d->source, when, resolved(cfgdir), file, file));
+}
+
 /* --- together ------------------------------------------------------------------ */
 
 int
 distro_explain(const struct inc *in, const char *statement)
 {
-	const char *why[1], *what[1];
+	const char *why[2], *what[2];
+	struct denial d;
 	int n = 0, found;
 
 	if (in && in->state == INC_NO) {
 		why[n] = keep(xasprintf("mosquitto does not load %s", in->dir));
 		what[n++] = inc_advice(in);
+	}
+	if (apparmor_denial(&d)) {
+		why[n] = keep(xasprintf("AppArmor denies mosquitto access to %s", d.name));
+		what[n++] = apparmor_advice(&d);
 	}
 	if (n == 0)
 		return 0;

@@ -29,8 +29,9 @@
  *
  * Reads tedge.toml (with TEDGE_* overrides), the device certificate and key,
  * the root certificates, and, for doctor,
- * <config-dir>/mosquitto-conf/<cloud>-bridge.conf and mosquitto's
- * configuration. Writes nothing. Messages go to stderr; stdout stays empty.
+ * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
+ * and, when the broker fails, the kernel's log. Writes nothing. Messages go
+ * to stderr; stdout stays empty.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
  */
@@ -122,6 +123,7 @@ static const struct cloud clouds[] = {
 
 static struct cfg cfg;
 const char *cfgdir;
+const char *kernel_log;	/* $TEDGE_CHECK_KERNEL_LOG */
 static int cfg_ok;		/* cfg_load succeeded */
 static int debugging;
 static double opt_timeout = -1, opt_wait = -1;
@@ -1762,6 +1764,9 @@ cmd_doctor(const struct cloud *cl)
 		if (s.timedout && s.health < 0)
 			distro_explain(&inc, keep(xasprintf("mosquitto runs no bridge to %s: nothing on %s.",
 			    cl->display, s.health_topic)));
+		else if (s.timedout)
+			distro_explain(NULL, keep(xasprintf("mosquitto's bridge to %s is not connected (%s says 0).",
+			    cl->display, s.health_topic)));
 		layer_fail("bridge");
 	}
 	layer_ok("bridge", "mosquitto's bridge to %s is up", ep.text);
@@ -1854,6 +1859,12 @@ main(int argc, char *argv[])
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Ours, not a key of tedge.toml: taken out before cfg_load warns
+	 * about an unknown field. */
+	if ((kernel_log = getenv("TEDGE_CHECK_KERNEL_LOG"))) {
+		kernel_log = keep(xstrdup(kernel_log));
+		unsetenv("TEDGE_CHECK_KERNEL_LOG");
+	}
 	cfgdir = paths_config_dir(dir);
 	cfg_ok = cfg_load(&cfg, cfgdir, CFG_ENV) == 0;
 	if (!cfg_ok && strcmp(cmd, "doctor"))

@@ -2,7 +2,8 @@
 /*
  * tedge-check.h: what tedge-check.c and tedge-check-distro.c share. One
  * program, two sources: the second holds what real distributions do to the
- * broker, and needs libc only.
+ * broker (its configuration file, AppArmor, the service definition, the
+ * mosquitto version), and needs libc only.
  */
 #ifndef TEDGE_CHECK_H
 #define TEDGE_CHECK_H
@@ -11,6 +12,8 @@
 
 /* tedge-check.c */
 extern const char *cfgdir;
+/* $TEDGE_CHECK_KERNEL_LOG, taken out of the environment by main. */
+extern const char *kernel_log;
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Keeps p until the end of the run (freed there); returns p. */
 void *keep(void *p);

@@ -5,7 +5,11 @@ test_description='tedge-check doctor c8y: what distributions do to the broker
 
 The working set-up of t5005. Then each test gives doctor what a real
 distribution does: a mosquitto.conf without the include_dir of the toolkit
-(thin-edge #3218).'
+(thin-edge #3218), an AppArmor denial in the kernel log (#4184, a recorded
+line).
+
+What is stubbed, and why:
+- The kernel log (TEDGE_CHECK_KERNEL_LOG, a file with recorded lines).'
 . ./lib.sh
 . "$TEST_DIRECTORY/lib-c8y.sh"
 . "$TEST_DIRECTORY/lib-check.sh"
@@ -93,6 +97,45 @@ test_expect_success 'broker config: an unreadable mqtt.broker.config_path is a w
 		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/nowhere.conf" &&
 	test_grep "^WARN broker config: cannot read $PWD/nowhere.conf (mqtt.broker.config_path): No such file or directory, so doctor cannot tell whether mosquitto loads $DIR. Set mqtt.broker.config_path to the file mosquitto is started with.$" err &&
 	test_grep "Make sure mosquitto is running." err
+'
+
+test_expect_success 'AppArmor: the denial of thin-edge #4184 in kern.log' '
+	cfg=$(cd "$TEDGE_CONFIG_DIR" && pwd -P) &&
+	echo "2026-05-22T09:53:45.100000+02:00 host kernel: audit: type=1400 audit(1779436425.100:399): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"mosquitto\" name=\"/etc/other/\" pid=51741 comm=\"mosquitto\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0" >kern.log &&
+	echo "2026-05-22T09:53:46.318476+02:00 host kernel: audit: type=1400 audit(1779436426.317:400): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"mosquitto\" name=\"$DIR/\" pid=51741 comm=\"mosquitto\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=999" >>kern.log &&
+	port=$(tedge-test free-port) &&
+	doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" TEDGE_CHECK_KERNEL_LOG="$PWD/kern.log" &&
+	test_grep "^FAIL local broker: AppArmor denies mosquitto access to $DIR/$" err &&
+	test_grep ! "Unknown configuration field" err &&
+	sed -n "/^Caused by:/,\$p" err >got &&
+	cat >expect <<-EOF &&
+	Caused by:
+	    0: The local MQTT broker at 127.0.0.1:$port does not accept connections.
+	    1: AppArmor denied mosquitto (profile mosquitto) '\''r'\'' access to $DIR/: the kernel logged it in $PWD/kern.log at 2026-05-22 07:53:46 UTC. Add '\''$cfg/** r,'\'' to /etc/apparmor.d/local/mosquitto, run '\''apparmor_parser -r /etc/apparmor.d/mosquitto'\'' and restart mosquitto.
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success 'AppArmor: auditd'\''s format, a profile named after its path, the first log that has one' '
+	echo "type=AVC msg=audit(1700000000.123:45): apparmor=\"DENIED\" operation=\"open\" profile=\"/usr/sbin/mosquitto\" name=\"$TEDGE_CONFIG_DIR/device-certs/tedge-private-key.pem\" pid=1234 comm=\"mosquitto\" requested_mask=\"r\" denied_mask=\"r\" fsuid=107 ouid=0" >audit.log &&
+	port=$(tedge-test free-port) &&
+	doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_CHECK_KERNEL_LOG="$PWD/nowhere.log:$PWD/audit.log:$PWD/kern.log" &&
+	test_grep "^FAIL local broker: AppArmor denies mosquitto access to $TEDGE_CONFIG_DIR/device-certs/tedge-private-key.pem$" err &&
+	test_grep "the kernel logged it in $PWD/audit.log at 2023-11-14 22:13:20 UTC. Add .* to /etc/apparmor.d/local/usr.sbin.mosquitto, run '\''apparmor_parser -r /etc/apparmor.d/usr.sbin.mosquitto'\''" err
+'
+
+test_expect_success 'AppArmor: denials of other programs, or of paths outside the config dir, do not count' '
+	{
+		echo "audit: type=1400 audit(1779436426.317:401): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"snap.other\" name=\"$DIR/\" pid=2 comm=\"other\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0" &&
+		echo "audit: type=1400 audit(1779436426.317:402): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"mosquitto\" name=\"$TEDGE_CONFIG_DIR-other/x.conf\" pid=3 comm=\"mosquitto\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0" &&
+		echo "audit: type=1400 audit(1779436426.317:403): apparmor=\"ALLOWED\" operation=\"open\" class=\"file\" profile=\"mosquitto\" name=\"$DIR/\" pid=4 comm=\"mosquitto\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0"
+	} >others.log &&
+	port=$(tedge-test free-port) &&
+	doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" TEDGE_CHECK_KERNEL_LOG="$PWD/others.log" &&
+	test_grep "^FAIL local broker: the local MQTT broker at 127.0.0.1:$port does not accept connections$" err &&
+	test_grep "Make sure mosquitto is running." err &&
+	test_grep ! AppArmor err
 '
 
 test_done
