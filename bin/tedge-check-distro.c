@@ -12,8 +12,11 @@
  * - AppArmor may deny mosquitto the read of that directory (Ubuntu 26.04's
  *   profile, thin-edge #4184): the kernel logs the denial, which is looked
  *   for in the tail of the usual log files and in the kernel ring buffer.
+ * - The running init system may be unable to start the distribution's own
+ *   service definition: `tedge-svc diagnose mosquitto` says so.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,7 +36,7 @@
 /*
  * Nothing here pushes onto the error chain: it runs when a layer has failed
  * and its causes are there, to be kept when nothing is found. So files are
- * read with read(2), not fs_read.
+ * read with read(2), not fs_read, and programs are spawned only once found.
  */
 
 /* --- the broker's configuration ----------------------------------------- */
@@ -462,13 +465,71 @@ apparmor_advice(const struct denial *d)
 	    d->profile, d->mask, d->name, d->source, when, resolved(cfgdir), file, file));
 }
 
+/* --- the service definition --------------------------------------------------- */
+
+/* prog of the toolkit: $TEDGE_EXEC_PATH, else next to this program, else
+ * BINDIR, as the programs find each other; kept, or NULL. */
+static char *
+tool(const char *prog)
+{
+	const char *dirs[3];
+	char self[PATH_MAX], *slash, *p;
+	ssize_t n;
+	size_t i;
+
+	dirs[0] = getenv("TEDGE_EXEC_PATH");
+	dirs[1] = NULL;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			dirs[1] = self;
+		}
+	}
+	dirs[2] = BINDIR;
+	for (i = 0; i < LEN(dirs); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		p = path_join(dirs[i], prog);
+		if (access(p, X_OK) == 0)
+			return keep(p);
+		free(p);
+	}
+	return NULL;
+}
+
+/* `tedge-svc diagnose mosquitto`: its line when it exits 0 with one; any
+ * other answer (1 nothing wrong, 2 no such verb, 4, 5...) adds nothing. */
+static const char *
+svc_diagnose(void)
+{
+	char verb[] = "diagnose", svc[] = "mosquitto", *argv[4], *out = NULL, *l;
+	int st, t = left_ms();
+
+	argv[1] = verb, argv[2] = svc, argv[3] = NULL;
+	if (!(argv[0] = tool("tedge-svc")) || t == 0)
+		return NULL;
+	st = spawn_capture(argv, &out, t > 5000 ? 5000 : t);
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out) {
+		debug("tedge-svc diagnose mosquitto: %s", st < 0 ? "did not run" : spawn_status_text(st));
+		free(out);
+		return NULL;
+	}
+	keep(out);
+	for (l = out; *l == '\n' || *l == ' '; l++)
+		;
+	l[strcspn(l, "\n")] = '\0';
+	return *l ? l : NULL;
+}
+
 /* --- together ------------------------------------------------------------------ */
 
 int
-distro_explain(const struct inc *in, const char *statement)
+distro_explain(const struct inc *in, int svc, const char *statement)
 {
-	const char *why[2], *what[2];
+	const char *why[3], *what[3];
 	struct denial d;
+	size_t causes;
 	int n = 0, found;
 
 	if (in && in->state == INC_NO) {
@@ -479,8 +540,19 @@ distro_explain(const struct inc *in, const char *statement)
 		why[n] = keep(xasprintf("AppArmor denies mosquitto access to %s", d.name));
 		what[n++] = apparmor_advice(&d);
 	}
-	if (n == 0)
+	causes = err_count();
+	if (svc && (what[n] = svc_diagnose()))
+		why[n++] = "the service manager cannot start mosquitto's definition";
+	if (n == 0) {
+		/* tedge-svc could not run (killed at the deadline): its cause
+		 * would stand above the layer's, which then are replaced by
+		 * the statement alone */
+		if (err_count() != causes) {
+			err_clear();
+			err_push("%s", statement);
+		}
 		return 0;
+	}
 	err_clear();
 	set_problem("%s", why[0]);
 	for (found = n; n > 0; )

@@ -30,8 +30,9 @@
  * Reads tedge.toml (with TEDGE_* overrides), the device certificate and key,
  * the root certificates, and, for doctor,
  * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
- * and, when the broker fails, the kernel's log. Writes nothing. Messages go
- * to stderr; stdout stays empty.
+ * and, when the broker fails, the kernel's log; it may run
+ * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
+ * stdout stays empty.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
  */
@@ -1736,7 +1737,7 @@ cmd_doctor(const struct cloud *cl)
 	/* local broker */
 	if (local_open(&s) < 0) {
 		if (s.connack <= 0)
-			distro_explain(&inc, keep(xasprintf("The local MQTT broker at %s:%d does not accept connections.",
+			distro_explain(&inc, 1, keep(xasprintf("The local MQTT broker at %s:%d does not accept connections.",
 			    loc.host, loc.port)));
 		layer_fail("local broker");
 	}
@@ -1762,10 +1763,10 @@ cmd_doctor(const struct cloud *cl)
 	}
 	if (bridge_wait(&s, cl) < 0) {
 		if (s.timedout && s.health < 0)
-			distro_explain(&inc, keep(xasprintf("mosquitto runs no bridge to %s: nothing on %s.",
+			distro_explain(&inc, 0, keep(xasprintf("mosquitto runs no bridge to %s: nothing on %s.",
 			    cl->display, s.health_topic)));
 		else if (s.timedout)
-			distro_explain(NULL, keep(xasprintf("mosquitto's bridge to %s is not connected (%s says 0).",
+			distro_explain(NULL, 0, keep(xasprintf("mosquitto's bridge to %s is not connected (%s says 0).",
 			    cl->display, s.health_topic)));
 		layer_fail("bridge");
 	}

@@ -40,8 +40,8 @@ const char *inc_advice(const struct inc *in);
  * What the distribution did to the broker, when the local broker or the
  * bridge fails: pushes the reasons (each with what to do) below the layer's
  * statement, sets the FAIL line, returns how many were found (0: the chain
- * is left as it was).
+ * is left as it was). svc: also ask `tedge-svc diagnose mosquitto`.
  */
-int distro_explain(const struct inc *in, const char *statement);
+int distro_explain(const struct inc *in, int svc, const char *statement);
 
 #endif

@@ -6,9 +6,12 @@ test_description='tedge-check doctor c8y: what distributions do to the broker
 The working set-up of t5005. Then each test gives doctor what a real
 distribution does: a mosquitto.conf without the include_dir of the toolkit
 (thin-edge #3218), an AppArmor denial in the kernel log (#4184, a recorded
-line).
+line), a service definition the init system cannot start.
 
 What is stubbed, and why:
+- `tedge-svc diagnose mosquitto` (a script in a TEDGE_EXEC_PATH of the
+  test): doctor only shows what it says; the verb itself is tested with
+  tedge-svc.
 - The kernel log (TEDGE_CHECK_KERNEL_LOG, a file with recorded lines).'
 . ./lib.sh
 . "$TEST_DIRECTORY/lib-c8y.sh"
@@ -19,6 +22,15 @@ if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 	test_done
 fi
 standin_start || BUG "the Cumulocity stand-in did not start"
+
+# stub FILE LINE...: an executable sh script of these lines.
+stub () {
+	stub_f_=$1 &&
+	shift &&
+	mkdir -p "${stub_f_%/*}" &&
+	{ echo "#!/bin/sh" && printf '%s\n' "$@"; } >"$stub_f_" &&
+	chmod +x "$stub_f_"
+}
 
 # a broker that does not load the toolkit's directory, as Debian's
 # mosquitto.conf before `tedge init`: mosquitto on its own port.
@@ -136,6 +148,68 @@ test_expect_success 'AppArmor: denials of other programs, or of paths outside th
 	test_grep "^FAIL local broker: the local MQTT broker at 127.0.0.1:$port does not accept connections$" err &&
 	test_grep "Make sure mosquitto is running." err &&
 	test_grep ! AppArmor err
+'
+
+line="/etc/init.d/mosquitto cannot start mosquitto on sysv: it leaves /run/mosquitto to systemd. Run 'tedge init' to install the toolkit's definition in its place."
+
+test_expect_success 'service definition: the line of tedge-svc diagnose mosquitto is the reason' '
+	stub svc0/tedge-svc "test \"\$*\" = \"diagnose mosquitto\" || exit 2" "echo \"$line\"" &&
+	port=$(tedge-test free-port) &&
+	doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" TEDGE_CHECK_KERNEL_LOG="$PWD/others.log" \
+		TEDGE_EXEC_PATH="$PWD/svc0" &&
+	test_grep "^FAIL local broker: the service manager cannot start mosquitto'\''s definition$" err &&
+	sed -n "/^Caused by:/,\$p" err >got &&
+	cat >expect <<-EOF &&
+	Caused by:
+	    0: The local MQTT broker at 127.0.0.1:$port does not accept connections.
+	    1: $line
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success 'service definition: any other answer of tedge-svc adds nothing' '
+	port=$(tedge-test free-port) &&
+	for rc in 1 2 4 5; do
+		stub svc$rc/tedge-svc "echo \"not this line\"" "exit $rc" &&
+		doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+			TEDGE_CHECK_KERNEL_LOG="$PWD/others.log" TEDGE_EXEC_PATH="$PWD/svc$rc" &&
+		test_grep "Make sure mosquitto is running." err &&
+		test_grep ! "not this line" err || return 1
+	done &&
+	stub svc-quiet/tedge-svc "exit 0" &&
+	doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_CHECK_KERNEL_LOG="$PWD/others.log" TEDGE_EXEC_PATH="$PWD/svc-quiet" &&
+	test_grep "Make sure mosquitto is running." err
+'
+
+test_expect_success 'service definition: tedge-svc found next to tedge-check without TEDGE_EXEC_PATH' '
+	mkdir -p inst/bin inst/lib &&
+	ln -s "$TEDGE_ROOT/lib/tedge" inst/lib/tedge &&
+	cp "$TEDGE_ROOT/bin/tedge-check" inst/bin/ &&
+	cp svc0/tedge-svc inst/bin/ &&
+	port=$(tedge-test free-port) &&
+	(
+		unset TEDGE_EXEC_PATH &&
+		test_expect_code 1 env TEDGE_MQTT_CLIENT_PORT="$port" TEDGE_CHECK_KERNEL_LOG="$PWD/others.log" \
+			inst/bin/tedge-check doctor c8y --timeout 3 2>err
+	) &&
+	test_grep "^    1: $line$" err
+'
+
+test_expect_success 'all three at once: each reason, the include first' '
+	port=$(tedge-test free-port) &&
+	doctor_warn=broker_config doctor_fails local_broker TEDGE_MQTT_CLIENT_PORT="$port" \
+		TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/plain.conf" TEDGE_CHECK_KERNEL_LOG="$PWD/kern.log" \
+		TEDGE_EXEC_PATH="$PWD/svc0" &&
+	test_grep "^FAIL local broker: mosquitto does not load $DIR$" err &&
+	sed -n "s/^    \([0-9]\): \([^ ]*\).*/\1 \2/p" err >got &&
+	cat >expect <<-EOF &&
+	0 The
+	1 $PWD/plain.conf
+	2 AppArmor
+	3 /etc/init.d/mosquitto
+	EOF
+	test_cmp expect got
 '
 
 test_done
