@@ -14,6 +14,11 @@
  *   for in the tail of the usual log files and in the kernel ring buffer.
  * - The running init system may be unable to start the distribution's own
  *   service definition: `tedge-svc diagnose mosquitto` says so.
+ * - mosquitto 2.0.12 to 2.0.22 with `per_listener_settings true` (which the
+ *   toolkit's tedge-mosquitto.conf sets) drops the messages queued for
+ *   persistent sessions (thin-edge #3185, mosquitto #2618; the fix is in
+ *   mosquitto 2.0.23's ChangeLog, "Fix handling of disconnected sessions
+ *   for per_listener_settings true").
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -270,6 +275,111 @@ inc_advice(const struct inc *in)
 {
 	return keep(xasprintf("%s: mosquitto loads the toolkit's listener and bridges only from there. Run `tedge init`, which adds it, and restart mosquitto.",
 	    in->how));
+}
+
+/* --- the mosquitto version ------------------------------------------------ */
+
+struct pls {
+	int on;			/* the last per_listener_settings seen */
+	int main;		/* reading the main file: follow include_dir */
+};
+
+static int
+scan_pls(char *line, void *arg)
+{
+	struct pls *p = arg;
+	char *v, **f, *buf;
+	struct pls sub;
+
+	if ((v = directive(line, "per_listener_settings"))) {
+		p->on = !strcmp(v, "true");
+	} else if (p->main && (v = directive(line, "include_dir")) && (f = conf_files(v))) {
+		sub.main = 0;
+		for (; *f; f++) {
+			sub.on = p->on;
+			if ((buf = conf_read(*f))) {
+				each_line(buf, scan_pls, &sub);
+				p->on = sub.on;
+			}
+		}
+	}
+	return 0;
+}
+
+/* per_listener_settings true in what mosquitto reads from conf; when conf
+ * cannot be read, in the toolkit's own files, which set it. */
+static int
+per_listener(const char *conf)
+{
+	struct pls p = { 0, 1 };
+	char *buf, *inc;
+
+	if ((buf = conf_read(conf))) {
+		each_line(buf, scan_pls, &p);
+		return p.on;
+	}
+	inc = keep(xasprintf("include_dir %s/mosquitto-conf", cfgdir));
+	scan_pls(inc, &p);
+	return p.on;
+}
+
+const char *
+version_hazard(const char *version, const char *conf)
+{
+	const char *v = strstr(version, "version ");
+	int a, b, c;
+
+	if (!v || sscanf(v + 8, "%d.%d.%d", &a, &b, &c) != 3)
+		return NULL;
+	debug("mosquitto %d.%d.%d", a, b, c);
+	if (a != 2 || b != 0 || c < 12 || c > 22 || !per_listener(conf))
+		return NULL;
+	return keep(xasprintf("mosquitto %d.%d.%d with per_listener_settings true (set by the toolkit's tedge-mosquitto.conf) drops the messages queued for persistent sessions: what is published while a mapper is away is lost. Upgrade mosquitto to 2.0.23 or newer.",
+	    a, b, c));
+}
+
+/* prog on PATH, else in dir; kept, or NULL. */
+static char *
+on_path(const char *prog, const char *dir)
+{
+	const char *path = getenv("PATH");
+	char *copy, *d, *save, *p;
+
+	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		p = path_join(*d ? d : ".", prog);
+		if (access(p, X_OK) == 0) {
+			free(copy);
+			return keep(p);
+		}
+		free(p);
+	}
+	free(copy);
+	p = path_join(dir, prog);
+	if (access(p, X_OK) == 0)
+		return keep(p);
+	free(p);
+	return NULL;
+}
+
+const char *
+version_from_cmd(int timeout_ms)
+{
+	char opt[] = "-h", *argv[3], *out = NULL;
+	int st;
+
+	if (!(argv[0] = on_path("mosquitto", "/usr/sbin")) || timeout_ms <= 0)
+		return NULL;
+	argv[1] = opt, argv[2] = NULL;
+	st = spawn_capture(argv, &out, timeout_ms > 2000 ? 2000 : timeout_ms);
+	if (st < 0 || !out) {
+		err_clear();	/* between layers: nothing else is on the chain */
+		free(out);
+		return NULL;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	debug("%s -h: %s", argv[0], out);
+	return keep(out);
 }
 
 /* --- AppArmor in the kernel's log ------------------------------------------- */

@@ -30,7 +30,7 @@
  * Reads tedge.toml (with TEDGE_* overrides), the device certificate and key,
  * the root certificates, and, for doctor,
  * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
- * and, when the broker fails, the kernel's log; it may run
+ * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
  * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
  * stdout stays empty.
  *
@@ -1039,6 +1039,9 @@ explain(struct probe *p, int r)
 
 enum { S_CONNECTING, S_UP, S_DOWN };
 
+/* Where mosquitto says its version, retained, when $SYS is on (default). */
+#define SYS_VERSION "$SYS/broker/version"
+
 struct sess {
 	struct mosquitto *m;
 	int state;
@@ -1053,6 +1056,8 @@ struct sess {
 	char health_topic[128];
 	int health;		/* -1 nothing heard, else the last payload */
 	int answered;
+	/* doctor: $SYS/broker/version, "" until it came */
+	char version[64];
 	/* register */
 	char error[256];	/* a SmartREST error on s/e */
 };
@@ -1128,7 +1133,9 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 
 	(void)m;
 	debug("received %d bytes on %s", n, msg->topic);
-	if (s->cl && !strcmp(msg->topic, s->health_topic)) {
+	if (!strcmp(msg->topic, SYS_VERSION)) {
+		snprintf(s->version, sizeof(s->version), "%.*s", n > 63 ? 63 : n, pl);
+	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
 		s->health = n == 1 && pl[0] == '1' ? 1 : 0;
 	} else if (s->cl) {
 		if (s->cl->answered(msg))
@@ -1649,6 +1656,24 @@ bridge_address(const char *path)
 	return a ? keep(a) : NULL;
 }
 
+/*
+ * The version of the broker that runs: retained on $SYS/broker/version,
+ * so it comes right behind the SUBACK; the SUBACK of a second subscription
+ * comes after it, which ends the wait without guessing one. With $SYS off,
+ * the first line of `mosquitto -h`. NULL when neither tells.
+ */
+static const char *
+broker_version(struct sess *s)
+{
+	if (sess_subscribe(s, SYS_VERSION, 0) == 0 &&
+	    sess_subscribe(s, "tedge-check/version-fence", 0) == 0 && s->version[0]) {
+		debug("%s: %s", SYS_VERSION, s->version);
+		return s->version;
+	}
+	err_clear();
+	return version_from_cmd(left_ms());
+}
+
 static int
 cmd_doctor(const struct cloud *cl)
 {
@@ -1658,6 +1683,7 @@ cmd_doctor(const struct cloud *cl)
 	struct sess s;
 	struct inc inc;
 	char d[64], *path, *addr, *want, *bconf;
+	const char *v, *hazard;
 	int r;
 
 	doc_cloud = cl;
@@ -1742,6 +1768,8 @@ cmd_doctor(const struct cloud *cl)
 		layer_fail("local broker");
 	}
 	layer_ok("local broker", "%s:%d accepts MQTT connections", loc.host, loc.port);
+	if ((v = broker_version(&s)) && (hazard = version_hazard(v, bconf)))
+		layer_warn("local broker", "%s", hazard);
 
 	/* bridge: the file, the address in it, mosquitto's word */
 	path = keep(xasprintf("%s/mosquitto-conf/%s", cfgdir, cl->bridge_file));

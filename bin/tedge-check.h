@@ -37,6 +37,15 @@ void broker_includes(const char *conf, struct inc *in);
 const char *inc_advice(const struct inc *in);
 
 /*
+ * The WARN text for a mosquitto version (text as mosquitto gives it:
+ * "mosquitto version 2.0.15") under the broker's configuration conf, or
+ * NULL when that version has no known hazard for it.
+ */
+const char *version_hazard(const char *version, const char *conf);
+/* The first line of `mosquitto -h` (kept), or NULL. */
+const char *version_from_cmd(int timeout_ms);
+
+/*
  * What the distribution did to the broker, when the local broker or the
  * bridge fails: pushes the reasons (each with what to do) below the layer's
  * statement, sets the FAIL line, returns how many were found (0: the chain

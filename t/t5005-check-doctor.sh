@@ -42,6 +42,18 @@ test_expect_success 'all is well: every layer ok, exit 0' '
 	test_grep ! "^FAIL" err
 '
 
+test_expect_success 'the broker'\''s version comes from $SYS/broker/version; mosquitto -h is not asked' '
+	mkdir -p stub-v &&
+	printf "#!/bin/sh\necho \"mosquitto version 2.0.15\"\n" >stub-v/mosquitto &&
+	chmod +x stub-v/mosquitto &&
+	real=$("$MOSQ" -h | sed -n "1s/^mosquitto version //p") &&
+	PATH="$PWD/stub-v:$PATH" TEDGE_DEBUG=1 tedge-check doctor c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^Debug: \$SYS/broker/version: mosquitto version $real$" err &&
+	test_grep ! "stub-v/mosquitto -h" err &&
+	test_grep ! "mosquitto 2.0.15" err
+'
+
 test_expect_success 'doctor leaves the bridge alone: its own client id, the bridge stays up' '
 	test_grep ! "Client doc-dev already connected" "$C8Y_STANDIN_DIR/mosquitto.log" &&
 	tedge-check cloud c8y

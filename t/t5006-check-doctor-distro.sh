@@ -3,12 +3,19 @@
 # shellcheck disable=SC1091,SC2016,SC2034
 test_description='tedge-check doctor c8y: what distributions do to the broker
 
-The working set-up of t5005. Then each test gives doctor what a real
-distribution does: a mosquitto.conf without the include_dir of the toolkit
-(thin-edge #3218), an AppArmor denial in the kernel log (#4184, a recorded
-line), a service definition the init system cannot start.
+The working set-up of t5005, with a local broker whose $SYS tree is off
+(sys_interval 0), so that the version of mosquitto comes from `mosquitto -h`.
+Then each test gives doctor what a real distribution does: a mosquitto.conf
+without the include_dir of the toolkit (thin-edge #3218), an AppArmor denial
+in the kernel log (#4184, a recorded line), a service definition the init
+system cannot start, a mosquitto version that loses persistent sessions
+with per_listener_settings true (#3185).
 
 What is stubbed, and why:
+- `mosquitto -h` (a script on PATH printing a version line): mosquitto
+  refuses client publishes to $SYS, so no test can fake the retained
+  $SYS/broker/version of a running broker; with $SYS off doctor asks
+  mosquitto -h, and the stub answers. That $SYS is preferred is in t5005.
 - `tedge-svc diagnose mosquitto` (a script in a TEDGE_EXEC_PATH of the
   test): doctor only shows what it says; the verb itself is tested with
   tedge-svc.
@@ -32,6 +39,12 @@ stub () {
 	chmod +x "$stub_f_"
 }
 
+# mosquitto_says VERSION: a mosquitto on PATH whose -h says VERSION.
+mosquitto_says () {
+	stub "$TRASH_DIRECTORY/mosq-$1/mosquitto" "echo 'mosquitto version $1'" "echo" \
+		"echo 'mosquitto is an MQTT v5.0/v3.1.1/v3.1 broker.'"
+}
+
 # a broker that does not load the toolkit's directory, as Debian's
 # mosquitto.conf before `tedge init`: mosquitto on its own port.
 plain_start () {
@@ -44,21 +57,57 @@ plain_start () {
 
 DIR=$TEDGE_CONFIG_DIR/mosquitto-conf
 
-test_expect_success 'setup: device certificate uploaded, bridge files written' '
+test_expect_success 'setup: device certificate uploaded, bridge files written, $SYS off' '
 	tedge-cert create --device-id distro-dev 2>/dev/null &&
 	standin_configure &&
 	upload_cert &&
 	local_setup &&
+	echo "sys_interval 0" >>local.conf &&
 	tedge-bridge-gen --write c8y &&
 	test_grep "^per_listener_settings true$" "$DIR/tedge-mosquitto.conf"
 '
 local_start || BUG "the local mosquitto did not start"
 
+test_expect_success 'mosquitto 2.0.15 with per_listener_settings true: a warning, and exit 0' '
+	mosquitto_says 2.0.15 &&
+	PATH="$PWD/mosq-2.0.15:$PATH" tedge-check doctor c8y >out 2>err &&
+	test_must_be_empty out &&
+	sed -n "/^ok   local broker:/{n;p;}" err >got &&
+	echo "WARN local broker: mosquitto 2.0.15 with per_listener_settings true (set by the toolkit'\''s tedge-mosquitto.conf) drops the messages queued for persistent sessions: what is published while a mapper is away is lost. Upgrade mosquitto to 2.0.23 or newer." >expect &&
+	test_cmp expect got &&
+	test_grep "^ok   round trip:" err &&
+	test_grep "^The connection to Cumulocity works.$" err
+'
+
+test_expect_success 'the hazard is 2.0.12 to 2.0.22: the versions around it give no warning' '
+	for v in 1.6.12 2.0.11 2.0.12 2.0.22 2.0.23 2.1.0; do
+		mosquitto_says $v &&
+		PATH="$PWD/mosq-$v:$PATH" tedge-check doctor c8y 2>err &&
+		if grep -q "^WARN local broker: mosquitto $v with per_listener_settings true" err; then
+			echo "$v warned"
+		else
+			echo "$v quiet"
+		fi || return 1
+	done >got &&
+	cat >expect <<-\EOF &&
+	1.6.12 quiet
+	2.0.11 quiet
+	2.0.12 warned
+	2.0.22 warned
+	2.0.23 quiet
+	2.1.0 quiet
+	EOF
+	test_cmp expect got
+'
+
 test_expect_success 'broker config: a mosquitto.conf without the include, the broker loading it anyway: a warning only' '
 	echo "per_listener_settings false" >other.conf &&
-	TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/other.conf" tedge-check doctor c8y >out 2>err &&
+	mosquitto_says 2.0.15 &&
+	PATH="$PWD/mosq-2.0.15:$PATH" TEDGE_MQTT_BROKER_CONFIG_PATH="$PWD/other.conf" \
+		tedge-check doctor c8y >out 2>err &&
 	test_must_be_empty out &&
 	test_grep "^WARN broker config: $PWD/other.conf has no \`include_dir $DIR\`: mosquitto loads the toolkit'\''s listener and bridges only from there. Run \`tedge init\`, which adds it, and restart mosquitto.$" err &&
+	test_grep ! "^WARN local broker" err &&
 	test_grep "^The connection to Cumulocity works.$" err
 '
 
