@@ -20,16 +20,19 @@
  * the bridge says it is up on its health topic.
  * cert: the device certificate and key: present, readable, paired, valid.
  * doctor: every layer in order, configuration, certificate, dns, tcp, tls
- * server, tls client, local broker, bridge, round trip; one line per layer,
- * then the first one that fails and what to do about it.
+ * server, tls client, broker config, local broker, bridge, round trip; one
+ * line per layer, then the first one that fails and what to do about it,
+ * with what the distribution did to the broker (tedge-check-distro.c).
  *
  * --timeout bounds a whole command: every wait is a poll that ends at the
  * same deadline, never a fixed sleep.
  *
  * Reads tedge.toml (with TEDGE_* overrides), the device certificate and key,
  * the root certificates, and, for doctor,
- * <config-dir>/mosquitto-conf/<cloud>-bridge.conf. Writes nothing. Messages
- * go to stderr; stdout stays empty.
+ * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
+ * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
+ * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
+ * stdout stays empty.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
  */
@@ -60,6 +63,7 @@
 #include <openssl/x509v3.h>
 
 #include "tedge.h"
+#include "tedge-check.h"
 #include "x509.h"
 
 static const char usage_text[] =
@@ -119,7 +123,8 @@ static const struct cloud clouds[] = {
 };
 
 static struct cfg cfg;
-static const char *cfgdir;
+const char *cfgdir;
+const char *kernel_log;	/* $TEDGE_CHECK_KERNEL_LOG */
 static int cfg_ok;		/* cfg_load succeeded */
 static int debugging;
 static double opt_timeout = -1, opt_wait = -1;
@@ -138,7 +143,7 @@ static char problem[512];
 static void **kept;
 static size_t nkept, capkept;
 
-static void *
+void *
 keep(void *p)
 {
 	if (nkept == capkept) {
@@ -158,7 +163,7 @@ keep_free(void)
 	capkept = 0;
 }
 
-static void __attribute__((format(printf, 1, 2)))
+void
 debug(const char *fmt, ...)
 {
 	va_list ap;
@@ -172,7 +177,7 @@ debug(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((format(printf, 1, 2)))
+void
 set_problem(const char *fmt, ...)
 {
 	va_list ap;
@@ -201,7 +206,7 @@ set_deadline(double secs)
 }
 
 /* Milliseconds until the deadline, 0 when it has passed. */
-static int
+int
 left_ms(void)
 {
 	long long l = deadline - now_ms();
@@ -1034,6 +1039,9 @@ explain(struct probe *p, int r)
 
 enum { S_CONNECTING, S_UP, S_DOWN };
 
+/* Where mosquitto says its version, retained, when $SYS is on (default). */
+#define SYS_VERSION "$SYS/broker/version"
+
 struct sess {
 	struct mosquitto *m;
 	int state;
@@ -1048,6 +1056,8 @@ struct sess {
 	char health_topic[128];
 	int health;		/* -1 nothing heard, else the last payload */
 	int answered;
+	/* doctor: $SYS/broker/version, "" until it came */
+	char version[64];
 	/* register */
 	char error[256];	/* a SmartREST error on s/e */
 };
@@ -1123,7 +1133,9 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 
 	(void)m;
 	debug("received %d bytes on %s", n, msg->topic);
-	if (s->cl && !strcmp(msg->topic, s->health_topic)) {
+	if (!strcmp(msg->topic, SYS_VERSION)) {
+		snprintf(s->version, sizeof(s->version), "%.*s", n > 63 ? 63 : n, pl);
+	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
 		s->health = n == 1 && pl[0] == '1' ? 1 : 0;
 	} else if (s->cl) {
 		if (s->cl->answered(msg))
@@ -1587,16 +1599,34 @@ cmd_cloud(const struct cloud *cl)
 
 static const struct cloud *doc_cloud;
 
+static void __attribute__((format(printf, 3, 0)))
+layer_line(const char *tag, const char *layer, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%-4s %s: ", tag, layer);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void __attribute__((format(printf, 2, 3)))
 layer_ok(const char *layer, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "ok   %s: ", layer);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	layer_line("ok", layer, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/* Something to fix that does not stop the layers after it: doctor's exit
+ * stays what the layers say. */
+static void __attribute__((format(printf, 2, 3)))
+layer_warn(const char *layer, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	layer_line("WARN", layer, fmt, ap);
+	va_end(ap);
 }
 
 static void __attribute__((noreturn))
@@ -1626,6 +1656,24 @@ bridge_address(const char *path)
 	return a ? keep(a) : NULL;
 }
 
+/*
+ * The version of the broker that runs: retained on $SYS/broker/version,
+ * so it comes right behind the SUBACK; the SUBACK of a second subscription
+ * comes after it, which ends the wait without guessing one. With $SYS off,
+ * the first line of `mosquitto -h`. NULL when neither tells.
+ */
+static const char *
+broker_version(struct sess *s)
+{
+	if (sess_subscribe(s, SYS_VERSION, 0) == 0 &&
+	    sess_subscribe(s, "tedge-check/version-fence", 0) == 0 && s->version[0]) {
+		debug("%s: %s", SYS_VERSION, s->version);
+		return s->version;
+	}
+	err_clear();
+	return version_from_cmd(left_ms());
+}
+
 static int
 cmd_doctor(const struct cloud *cl)
 {
@@ -1633,7 +1681,9 @@ cmd_doctor(const struct cloud *cl)
 	struct probe p;
 	struct stat st;
 	struct sess s;
-	char d[64], *path, *addr, *want;
+	struct inc inc;
+	char d[64], *path, *addr, *want, *bconf;
+	const char *v, *hazard;
 	int r;
 
 	doc_cloud = cl;
@@ -1695,10 +1745,31 @@ cmd_doctor(const struct cloud *cl)
 		layer_ok("tls client", "%s accepts the device certificate", ep.text);
 	probe_free(&p);
 
+	/*
+	 * broker config: whether the broker's configuration file loads ours.
+	 * Read before the broker is asked, as mosquitto reads it before it
+	 * listens; a warning, not a failure: mosquitto may be started with
+	 * another file, and the live layers after it tell. When one of them
+	 * fails, this is the first reason given.
+	 */
+	if (conf("mqtt.broker.config_path", &bconf) != 0)
+		bconf = keep(xstrdup("/etc/mosquitto/mosquitto.conf"));
+	broker_includes(bconf, &inc);
+	if (inc.state == INC_YES)
+		layer_ok("broker config", "%s", inc.how);
+	else
+		layer_warn("broker config", "%s", inc.state == INC_NO ? inc_advice(&inc) : inc.how);
+
 	/* local broker */
-	if (local_open(&s) < 0)
+	if (local_open(&s) < 0) {
+		if (s.connack <= 0)
+			distro_explain(&inc, 1, keep(xasprintf("The local MQTT broker at %s:%d does not accept connections.",
+			    loc.host, loc.port)));
 		layer_fail("local broker");
+	}
 	layer_ok("local broker", "%s:%d accepts MQTT connections", loc.host, loc.port);
+	if ((v = broker_version(&s)) && (hazard = version_hazard(v, bconf)))
+		layer_warn("local broker", "%s", hazard);
 
 	/* bridge: the file, the address in it, mosquitto's word */
 	path = keep(xasprintf("%s/mosquitto-conf/%s", cfgdir, cl->bridge_file));
@@ -1718,8 +1789,15 @@ cmd_doctor(const struct cloud *cl)
 		    path, cl->name);
 		layer_fail("bridge");
 	}
-	if (bridge_wait(&s, cl) < 0)
+	if (bridge_wait(&s, cl) < 0) {
+		if (s.timedout && s.health < 0)
+			distro_explain(&inc, 0, keep(xasprintf("mosquitto runs no bridge to %s: nothing on %s.",
+			    cl->display, s.health_topic)));
+		else if (s.timedout)
+			distro_explain(NULL, 0, keep(xasprintf("mosquitto's bridge to %s is not connected (%s says 0).",
+			    cl->display, s.health_topic)));
 		layer_fail("bridge");
+	}
 	layer_ok("bridge", "mosquitto's bridge to %s is up", ep.text);
 
 	/* round trip */
@@ -1810,6 +1888,12 @@ main(int argc, char *argv[])
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Ours, not a key of tedge.toml: taken out before cfg_load warns
+	 * about an unknown field. */
+	if ((kernel_log = getenv("TEDGE_CHECK_KERNEL_LOG"))) {
+		kernel_log = keep(xstrdup(kernel_log));
+		unsetenv("TEDGE_CHECK_KERNEL_LOG");
+	}
 	cfgdir = paths_config_dir(dir);
 	cfg_ok = cfg_load(&cfg, cfgdir, CFG_ENV) == 0;
 	if (!cfg_ok && strcmp(cmd, "doctor"))

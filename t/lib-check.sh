@@ -15,10 +15,12 @@ check_user_line () {
 }
 
 # local_setup: a free port for the local broker, its listener file and the
-# configuration that includes the generated directory (local.conf).
+# configuration that includes the generated directory (local.conf), which
+# mqtt.broker.config_path names, as /etc/mosquitto/mosquitto.conf on a device.
 local_setup () {
 	LP=$(tedge-test free-port) &&
 	tedge-config set mqtt.bind.port "$LP" &&
+	tedge-config set mqtt.broker.config_path "$TRASH_DIRECTORY/local.conf" &&
 	tedge-bridge-gen --write local &&
 	{
 		check_user_line
@@ -79,4 +81,33 @@ dated_cert () {
 upload_cert () {
 	C8Y_PASSWORD=$C8Y_STANDIN_SECRET tedge-cert upload c8y --user user 2>upload.err ||
 	{ cat upload.err >&2; return 1; }
+}
+
+# The layers of doctor, in order ('_' for ' ').
+layers="configuration certificate dns tcp tls_server tls_client broker_config local_broker bridge round_trip"
+
+# doctor_fails LAYER [ENV=VALUE...]: doctor c8y exits 1; the layers before
+# LAYER pass (those named in $doctor_warn print WARN instead of ok), LAYER
+# fails, none after it is tried; the Error: line names it. Output in out
+# and err.
+doctor_fails () {
+	want=$1 &&
+	shift &&
+	test_expect_code 1 env "$@" tedge-check doctor c8y --timeout 3 >out 2>err &&
+	test_must_be_empty out &&
+	sed -n -e "s/^ok   \([a-z ]*\):.*/ok \1/p" -e "s/^FAIL \([a-z ]*\):.*/FAIL \1/p" \
+		-e "s/^WARN \([a-z ]*\):.*/WARN \1/p" err >got &&
+	: >expect.layers &&
+	for l in $layers; do
+		if test "$l" = "$want"; then
+			echo "FAIL $l" | tr _ " " >>expect.layers
+			break
+		fi
+		case " ${doctor_warn-} " in
+		*" $l "*) echo "WARN $l" ;;
+		*) echo "ok $l" ;;
+		esac | tr _ " " >>expect.layers
+	done &&
+	test_cmp expect.layers got &&
+	test_grep "^Error: the connection to Cumulocity fails at the $(echo "$want" | tr _ " ") layer$" err
 }

@@ -18,28 +18,6 @@ if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 fi
 standin_start || BUG "the Cumulocity stand-in did not start"
 
-layers="configuration certificate dns tcp tls_server tls_client local_broker bridge round_trip"
-
-# doctor_fails LAYER [ENV=VALUE...]: doctor c8y exits 1; the layers before
-# LAYER pass, LAYER fails, none after it is tried; the Error: line names it.
-doctor_fails () {
-	want=$1 &&
-	shift &&
-	test_expect_code 1 env "$@" tedge-check doctor c8y --timeout 3 >out 2>err &&
-	test_must_be_empty out &&
-	sed -n -e "s/^ok   \([a-z ]*\):.*/ok \1/p" -e "s/^FAIL \([a-z ]*\):.*/FAIL \1/p" err >got &&
-	: >expect.layers &&
-	for l in $layers; do
-		if test "$l" = "$want"; then
-			echo "FAIL $l" | tr _ " " >>expect.layers
-			break
-		fi
-		echo "ok $l" | tr _ " " >>expect.layers
-	done &&
-	test_cmp expect.layers got &&
-	test_grep "^Error: the connection to Cumulocity fails at the $(echo "$want" | tr _ " ") layer$" err
-}
-
 test_expect_success 'setup: device certificate uploaded, bridge files written' '
 	tedge-cert create --device-id doc-dev 2>/dev/null &&
 	standin_configure &&
@@ -59,8 +37,21 @@ test_expect_success 'all is well: every layer ok, exit 0' '
 	test_cmp expect got &&
 	test_grep "^ok   certificate: .* for doc-dev, valid until" err &&
 	test_grep "^ok   tls client: 127.0.0.1:$C8Y_STANDIN_MQTT_PORT accepts the device certificate" err &&
+	test_grep "^ok   broker config: $TRASH_DIRECTORY/local.conf includes $TEDGE_CONFIG_DIR/mosquitto-conf$" err &&
 	test_grep "^The connection to Cumulocity works.$" err &&
 	test_grep ! "^FAIL" err
+'
+
+test_expect_success 'the broker'\''s version comes from $SYS/broker/version; mosquitto -h is not asked' '
+	mkdir -p stub-v &&
+	printf "#!/bin/sh\necho \"mosquitto version 2.0.15\"\n" >stub-v/mosquitto &&
+	chmod +x stub-v/mosquitto &&
+	real=$("$MOSQ" -h | sed -n "1s/^mosquitto version //p") &&
+	PATH="$PWD/stub-v:$PATH" TEDGE_DEBUG=1 tedge-check doctor c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^Debug: \$SYS/broker/version: mosquitto version $real$" err &&
+	test_grep ! "stub-v/mosquitto -h" err &&
+	test_grep ! "mosquitto 2.0.15" err
 '
 
 test_expect_success 'doctor leaves the bridge alone: its own client id, the bridge stays up' '
