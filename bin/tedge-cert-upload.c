@@ -434,6 +434,7 @@ main(int argc, char *argv[])
 		die_usage("--config-dir needs a non-empty directory");
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
+	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	r = cmd_upload(argc - optind, argv + optind);
 	cfg_free(&cfg);
 	return r;

@@ -666,6 +666,7 @@ main(int argc, char *argv[])
 		return exec_upload(dir, argc, argv);
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
+	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if (!strcmp(cmd, "create"))
 		r = cmd_create();
 	else if (!strcmp(cmd, "create-csr"))

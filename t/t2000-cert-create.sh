@@ -19,8 +19,8 @@ test_expect_success OPENSSL 'P-256 key, ECDSA-SHA256, v3, subject = issuer' '
 	test_grep "Signature Algorithm: ecdsa-with-SHA256" text &&
 	test_grep "ASN1 OID: prime256v1" text &&
 	test_grep "Public-Key: (256 bit)" text &&
-	test_grep "Subject: CN = dev-001, O = Thin Edge, OU = Test Device$" text &&
-	test_grep "Issuer: CN = dev-001, O = Thin Edge, OU = Test Device$" text &&
+	test_grep "Subject: CN = dev-001, O = Thin Edge, OU = Device$" text &&
+	test_grep "Issuer: CN = dev-001, O = Thin Edge, OU = Device$" text &&
 	openssl verify -CAfile "$cert" "$cert"
 '
 
