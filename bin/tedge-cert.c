@@ -2,7 +2,7 @@
 /*
  * tedge-cert: the device certificate, from creation to upload.
  *
- *   tedge-cert create --device-id ID
+ *   tedge-cert create [--device-id ID]
  *   tedge-cert create-csr [--device-id ID] [--output-path PATH]
  *   tedge-cert show [--cert-path PATH]
  *   tedge-cert remove
@@ -49,7 +49,7 @@ static const char usage_text[] =
 "Create and manage the device certificate.\n"
 "\n"
 "Commands:\n"
-"  create --device-id ID         Create a self-signed device certificate\n"
+"  create [--device-id ID]       Create a self-signed device certificate\n"
 "  create-csr [--device-id ID] [--output-path PATH]\n"
 "                                Create a certificate signing request\n"
 "  show [--cert-path PATH]       Show the device certificate, if any\n"
@@ -61,6 +61,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -i, --device-id ID     the device id, the certificate's common name\n"
+"                         (create, create-csr: default device.id when set)\n"
 "  -o, --output-path P    create-csr: where to write the CSR (default device.csr_path)\n"
 "  -p, --cert-path P      show: the certificate to show (default device.cert_path)\n"
 "  -u, --user USER        upload: the Cumulocity user ([tenant/]user)\n"
@@ -324,10 +325,18 @@ cmd_create(void)
 	EVP_PKEY *key;
 	X509_NAME *name;
 	X509 *x;
-	const char *id = opt_id;
+	char *id;
+	int r;
 
-	if (!id)
-		die_usage("the following required arguments were not provided:\n  --device-id <ID>");
+	/* As thin-edge 1.5: without --device-id, the device.id set in
+	 * tedge.toml (or TEDGE_DEVICE_ID). */
+	if (opt_id) {
+		id = xstrdup(opt_id);
+	} else if ((r = cfg_get_str(&cfg, "device.id", &id)) < 0) {
+		die("failed to read the configuration");
+	} else if (r > 0) {
+		die_usage("No device ID is provided. Use `--device-id <name>` option to specify the device ID.");
+	}
 	if (check_id(id) < 0)
 		die("failed to create a test certificate for the device %s.", id);
 	cert_path = conf("device.cert_path", "failed to read the configuration");
@@ -366,7 +375,7 @@ cmd_create(void)
 	if (!same_dir(key_path, cert_path))
 		sync_parent(cert_path);
 	OPENSSL_cleanse(kpem, klen);
-	free(kpem), free(cpem), free(cert_path), free(key_path);
+	free(kpem), free(cpem), free(cert_path), free(key_path), free(id);
 	X509_free(x);
 	X509_NAME_free(name);
 	EVP_PKEY_free(key);
