@@ -7,7 +7,7 @@
  *   tedge-cert show [--cert-path PATH]
  *   tedge-cert remove
  *   tedge-cert renew
- *   tedge-cert upload c8y --user USER [--password-stdin]
+ *   tedge-cert upload c8y [--user USER] [--password-stdin]
  *
  * Reads tedge.toml (device.cert_path, device.key_path, device.csr_path,
  * certificate.*, c8y.http, c8y.root_cert_path). create writes the key
@@ -55,7 +55,7 @@ static const char usage_text[] =
 "  show [--cert-path PATH]       Show the device certificate, if any\n"
 "  remove                        Remove the device certificate\n"
 "  renew                         Renew the self-signed device certificate\n"
-"  upload c8y --user USER [--password-stdin]\n"
+"  upload c8y [--user USER] [--password-stdin]\n"
 "                                Upload the certificate to Cumulocity's trusted certificates\n"
 "\n"
 "Options:\n"
@@ -64,7 +64,8 @@ static const char usage_text[] =
 "                         (create, create-csr: default device.id when set)\n"
 "  -o, --output-path P    create-csr: where to write the CSR (default device.csr_path)\n"
 "  -p, --cert-path P      show: the certificate to show (default device.cert_path)\n"
-"  -u, --user USER        upload: the Cumulocity user ([tenant/]user)\n"
+"  -u, --user USER        upload: the Cumulocity user ([tenant/]user); else\n"
+"                         C8Y_USER, else asked on the terminal\n"
 "      --password-stdin   upload: read the password from the first line of stdin\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
