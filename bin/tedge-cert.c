@@ -321,12 +321,13 @@ already_exists(const char *id, const char *what, const char *path, const char *t
 static int
 cmd_create(void)
 {
-	char *cert_path, *key_path, *kpem, *cpem;
+	/* static: still reachable (not leaked) when a die() below ends
+	 * the program */
+	static char *cert_path, *key_path, *id, *kpem, *cpem;
+	static EVP_PKEY *key;
+	static X509_NAME *name;
+	static X509 *x;
 	size_t klen, clen;
-	EVP_PKEY *key;
-	X509_NAME *name;
-	X509 *x;
-	char *id;
 	int r;
 
 	/* As thin-edge 1.5: without --device-id, the device.id set in
