@@ -22,23 +22,22 @@
  * c8y.bridge.include.local_cleansession is auto, the output of
  * `mosquitto -h` (found in PATH, else in the usual sbin directories).
  *
- * Every value is checked before anything is written, whatever tedge-config
- * let through: no control character, newline or carriage return, valid
- * UTF-8 as mosquitto wants it, hosts, ports, interface names and SmartREST
- * template ids well formed, paths absolute and without blanks at the ends.
- * A refused value names its key, and no file is changed.
+ * Every value is checked before anything is written, even one put into
+ * tedge.toml by hand or into TEDGE_*: by the same check of the key table
+ * (lib/config.c) that `tedge config set` applies, so set refuses what this
+ * would. No control character, newline or carriage return, valid UTF-8 as
+ * mosquitto wants it, hosts, ports, interface names and SmartREST template
+ * ids well formed, paths absolute and without blanks at the ends. A
+ * refused value names its key, and no file is changed.
  *
  * Exit: 0 success; 1 failure; 2 usage.
  */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +73,6 @@ static const char usage_text[] =
 "TEDGE_DEBUG=1 tells on stderr how local_cleansession was decided.\n"
 "\n"
 "Exit status: 0 success; 1 failure; 2 usage error.\n";
-
-/* The ceiling of any value we write; tedge-config has the same. */
-#define VALUE_MAX 4096
 
 /* c8y topics: "<topic> <direction> <qos>", local prefix c8y/, remote "".
  * thin-edge HEAD's order (reference connect §2, SPEC §5). */
@@ -185,42 +181,6 @@ debug(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * The code point at *p as mosquitto_validate_utf8 judges it: -1 for a
- * malformed, overlong or surrogate sequence, else the code point, with *p
- * moved past it.
- */
-static long
-utf8_next(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	unsigned long c;
-	int n, i;
-
-	if (*s < 0x80) {
-		(*p)++;
-		return *s;
-	}
-	if (*s >= 0xc2 && *s <= 0xdf)
-		n = 1, c = *s & 0x1f;
-	else if (*s >= 0xe0 && *s <= 0xef)
-		n = 2, c = *s & 0x0f;
-	else if (*s >= 0xf0 && *s <= 0xf4)
-		n = 3, c = *s & 0x07;
-	else
-		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
-		return -1;
-	*p = s + n + 1;
-	return (long)c;
-}
-
 static int
 utf8_valid(const char *s)
 {
@@ -287,167 +247,6 @@ shown(const char *v)
 	return out;
 }
 
-/*
- * Text mosquitto reads back as it was written: one line, valid UTF-8
- * without control characters or noncharacters (mosquitto refuses those in
- * string options), at most max bytes.
- */
-static int
-check_text(const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	long c;
-
-	if (strlen(s) > max)
-		return err_push("the value is longer than %zu bytes", max);
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
-			return err_push("the value holds a control character (byte 0x%02x): mosquitto reads one setting per line",
-			    *p);
-		if ((c = utf8_next(&p)) < 0)
-			return err_push("the value is not valid UTF-8");
-		if (c >= 0x80 && c <= 0x9f)
-			return err_push("the value holds a control character (U+%04lX)",
-			    (unsigned long)c);
-		if (invisible(c))
-			return err_push("the value holds the noncharacter U+%04lX, which mosquitto refuses",
-			    (unsigned long)c);
-	}
-	return 0;
-}
-
-static int
-check_path(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (check_text(s, PATH_MAX - 1) < 0)
-		return -1;
-	if (s[0] != '/')
-		return err_push("the path must be absolute: mosquitto resolves relative paths against its own working directory");
-	/* mosquitto strips blanks around a string option (2.0.11 only the
-	 * leading ones, later releases both): the path would change. */
-	if (isspace((unsigned char)s[n - 1]))
-		return err_push("the path ends with a blank, which mosquitto would strip");
-	return 0;
-}
-
-/* A host name, an IPv4 address or an IPv6 address in brackets: what the
- * address line can carry (mosquitto splits it at blanks and at the last
- * colon, and a '#' there starts a comment). */
-static int
-check_host(const char *s)
-{
-	char tmp[16], v6[INET6_ADDRSTRLEN + 1];
-	size_t n = strlen(s), i;
-	const char *last;
-	int digits = 1;
-
-	if (n == 0)
-		return err_push("the host is empty");
-	if (n > 253)
-		return err_push("the host is longer than 253 characters");
-	if (s[0] == '[') {
-		if (s[n - 1] != ']' || n - 2 >= sizeof(v6) || n < 3)
-			return err_push("not an IPv6 address in brackets");
-		memcpy(v6, s + 1, n - 2);
-		v6[n - 2] = '\0';
-		if (inet_pton(AF_INET6, v6, tmp) != 1)
-			return err_push("not an IPv6 address in brackets");
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
-			if (s[i] != '-' && s[i] != '_' && s[i] != '.')
-				return err_push("a host name holds only letters, digits, '-', '_' and '.'");
-	if (s[0] == '.' || s[0] == '-' || strstr(s, ".."))
-		return err_push("a host name cannot start with '.' or '-', nor hold an empty label");
-	/* A last label of digits makes it an IPv4 address, which must be
-	 * whole (WHATWG URL rules, as thin-edge). */
-	last = strrchr(s, '.');
-	last = last && last[1] ? last + 1 : s;
-	for (i = 0; last[i] && last[i] != '.'; i++)
-		if (!isdigit((unsigned char)last[i]))
-			digits = 0;
-	if (digits && inet_pton(AF_INET, s, tmp) != 1)
-		return err_push("not a valid IPv4 address");
-	return 0;
-}
-
-static int
-check_port(const char *s)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s)
-		return err_push("the port is empty");
-	for (p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return err_push("the port must be a number from 1 to 65535");
-		if ((v = v * 10 + (unsigned long)(*p - '0')) > 65535)
-			return err_push("the port must be a number from 1 to 65535");
-	}
-	/* Port 0 makes mosquitto's listener a Unix socket, and a bridge
-	 * address with port 0 is refused. */
-	if (v == 0)
-		return err_push("the port must be a number from 1 to 65535");
-	return 0;
-}
-
-static int
-check_ip(const char *s)
-{
-	char tmp[16];
-
-	if (inet_pton(AF_INET, s, tmp) != 1 && inet_pton(AF_INET6, s, tmp) != 1)
-		return err_push("not an IP address");
-	return 0;
-}
-
-/* A network interface name as Linux accepts one (dev_valid_name), in the
- * printable ASCII mosquitto's one-token options can hold. */
-static int
-check_iface(const char *s)
-{
-	const char *p;
-
-	if (check_text(s, VALUE_MAX) < 0)
-		return -1;
-	if (!*s || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return err_push("an interface name has 1 to 15 characters");
-	for (p = s; *p; p++)
-		if (!isgraph((unsigned char)*p) || *p == '/' || *p == ':' || *p == '#')
-			return err_push("an interface name holds no blank, '/', ':' or '#'");
-	return 0;
-}
-
-/* A SmartREST template id becomes one level of a bridge topic pattern:
- * mosquitto splits the topic line at blanks, reads "" as empty, and takes
- * '+' and '#' as wildcards. */
-static int
-check_template(const char *s)
-{
-	const char *p;
-
-	if (check_text(s, VALUE_MAX) < 0)
-		return -1;
-	if (!*s)
-		return err_push("a template id cannot be empty");
-	for (p = s; *p; p++)
-		if (*p == ' ' || *p == '/' || *p == '+' || *p == '#' || *p == '"')
-			return err_push("a template id holds no blank, '/', '+', '#' or '\"': it is one level of an MQTT topic");
-	return 0;
-}
-
-static int
-check_device_id(const char *s)
-{
-	/* thin-edge's rules for a device id (reference cert §0.5) leave
-	 * nothing mosquitto could misread in a topic or a client id. */
-	return cfg_check_device_id(s);
-}
-
 static void __attribute__((noreturn))
 fail(void)
 {
@@ -466,22 +265,36 @@ refuse(const char *key, const char *val)
 }
 
 /*
- * The value of key, checked (kept: not to be freed); NULL when it has
- * none. A value that cannot be read or fails check ends the program.
+ * The value of key (kept: not to be freed); NULL when it has none. A
+ * value that cannot be read, or that the key's check in the key table
+ * refuses, ends the program. Values read from tedge.toml or TEDGE_* were
+ * judged by that check when read; it runs again here for the ones that
+ * were not: defaults (a path under an odd configuration directory) and
+ * derived values (the certificate's CN).
  */
 static char *
-value(struct cfg *c, const char *key, int (*check)(const char *))
+value(struct cfg *c, const char *key)
 {
+	const struct cfg_key *k = cfg_key_find(key, NULL);
 	char *v = NULL;
 	int r;
 
-	if ((r = cfg_get_str(c, key, &v)) < 0)
+	if (!k || (r = cfg_get(c, k, &v)) < 0)
 		fail();
 	if (r > 0)
 		return NULL;
 	keep(v);
-	if (check && check(v) < 0)
+	if (cfg_check(k, v) < 0) {
+		/* c8y.mqtt defaults to the host of c8y.url: name the key the
+		 * user set. */
+		if (k->dkind == CFG_URL_HOST) {
+			char *u = NULL;
+			if (cfg_get_str(c, k->dflt, &u) == 0 && !strcmp(u, v))
+				key = k->dflt;
+			free(u);
+		}
 		refuse(key, v);
+	}
 	return v;
 }
 
@@ -569,7 +382,7 @@ static void
 gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 {
 	char *endpoint, *host, *id, *root, *cert, *key, *ka, *user = NULL;
-	char *tmpl = NULL, *lcs = NULL, *p, *e, *t, *ahost;
+	char *tmpl = NULL, *lcs = NULL, *p, *e, *ahost;
 	const char *port;
 	unsigned long long secs;
 	struct stat st;
@@ -579,19 +392,13 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	/* thin-edge's order: the endpoint, then the device id, so the first
 	 * missing one is the one reported. */
 	if (c8y) {
-		if (!(endpoint = value(c, "c8y.mqtt", NULL)))
+		if (!(endpoint = value(c, "c8y.mqtt")))
 			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
 			    cl->url_key, cl->url_key);
 		p = keep(cfg_render(cfg_key_find("c8y.mqtt", NULL), endpoint));
 		split_hostport(p, "8883", &host, &port);
-		if (check_host(host) < 0 || check_port(port) < 0) {
-			/* Name the key the user set: c8y.mqtt defaults to the
-			 * host of c8y.url. */
-			t = value(c, "c8y.url", NULL);
-			refuse(t && !strcmp(t, endpoint) ? "c8y.url" : "c8y.mqtt", endpoint);
-		}
 	} else {
-		if (!(endpoint = value(c, cl->url_key, check_host)))
+		if (!(endpoint = value(c, cl->url_key)))
 			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
 			    cl->url_key, cl->url_key);
 		host = endpoint;
@@ -599,14 +406,17 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	}
 	/* The certificate path first: a bad one would read as a missing
 	 * device id. */
-	cert = value(c, "device.cert_path", check_path);
-	key = value(c, "device.key_path", check_path);
-	if (!(id = value(c, "device.id", check_device_id))) {
+	cert = value(c, "device.cert_path");
+	key = value(c, "device.key_path");
+	/* thin-edge's rules for a device id (reference cert §0.5), the key's
+	 * check, leave nothing mosquitto could misread in a topic or a
+	 * client id. */
+	if (!(id = value(c, "device.id"))) {
 		err_push("Config value device.id, cannot be read: The device id is read from the device certificate.\n"
 		    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.");
 		fail();
 	}
-	root = value(c, cl->root_key, check_path);
+	root = value(c, cl->root_key);
 	if (!root || !cert || !key) {
 		err_push("'%s' has no value", !root ? cl->root_key :
 		    !cert ? "device.cert_path" : "device.key_path");
@@ -621,22 +431,14 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		free(s);
 		fail();
 	}
-	ka = value(c, cl->keepalive_key, NULL);
+	/* The key's check keeps it within mosquitto's 0 to 65535 seconds. */
+	ka = value(c, cl->keepalive_key);
 	if (!ka || cfg_duration_secs(ka, &secs) < 0)
 		refuse(cl->keepalive_key, ka ? ka : "");
-	if (secs > 65535) {
-		err_push("mosquitto takes a keepalive_interval of at most 65535 seconds, not %llu", secs);
-		refuse(cl->keepalive_key, ka);
-	}
 	if (c8y) {
-		tmpl = value(c, "c8y.smartrest.templates", NULL);
-		for (p = tmpl; p && *p; p = *e ? e + 1 : e) {
-			e = p + strcspn(p, "\n");
-			t = keep(xstrndup(p, (size_t)(e - p)));
-			if (check_template(t) < 0)
-				refuse("c8y.smartrest.templates", t);
-		}
-		lcs = value(c, "c8y.bridge.include.local_cleansession", NULL);
+		/* Each template id is one level of a topic: the key's check. */
+		tmpl = value(c, "c8y.smartrest.templates");
+		lcs = value(c, "c8y.bridge.include.local_cleansession");
 		if (lcs && !strcmp(lcs, "true"))
 			local_cs = 1;
 		else if (!lcs || !strcmp(lcs, "auto"))
@@ -649,10 +451,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		user = keep(xasprintf("%s/%s/?api-version=2018-06-30", host, id));
 	else if (!strcmp(cl->name, "aws"))
 		user = id;
-	/* A checked user name is made of checked parts; check the whole
-	 * anyway, as mosquitto reads it as one string. */
-	if (user && check_text(user, VALUE_MAX) < 0)
-		refuse(cl->url_key, endpoint);
+	/* The user name is made of checked parts only: an ASCII host name
+	 * and a device id. */
 
 	ahost = address_host(host);
 	bput(b, "### Bridge\n");
@@ -715,19 +515,21 @@ gen_local(struct cfg *c, struct buf *b)
 	struct stat st;
 	size_t i;
 
-	enabled = value(c, "mqtt.bind.enabled", NULL);
+	enabled = value(c, "mqtt.bind.enabled");
 	if (enabled && !is_true(enabled)) {
 		debug("mqtt.bind.enabled is %s: tedge-mosquitto.conf is not made", enabled);
 		return 0;
 	}
-	port = value(c, "mqtt.bind.port", check_port);
-	addr = value(c, "mqtt.bind.address", check_ip);
-	xport = value(c, "mqtt.external.bind.port", check_port);
-	xaddr = value(c, "mqtt.external.bind.address", check_ip);
-	xif = value(c, "mqtt.external.bind.interface", check_iface);
-	xca = value(c, "mqtt.external.ca_path", check_path);
-	xcert = value(c, "mqtt.external.cert_file", check_path);
-	xkey = value(c, "mqtt.external.key_file", check_path);
+	/* Ports, addresses, the interface name and paths: each key's check
+	 * (lib/config.c) is what mosquitto can take. */
+	port = value(c, "mqtt.bind.port");
+	addr = value(c, "mqtt.bind.address");
+	xport = value(c, "mqtt.external.bind.port");
+	xaddr = value(c, "mqtt.external.bind.address");
+	xif = value(c, "mqtt.external.bind.interface");
+	xca = value(c, "mqtt.external.ca_path");
+	xcert = value(c, "mqtt.external.cert_file");
+	xkey = value(c, "mqtt.external.key_file");
 	if (!port || !addr) {
 		err_push("'%s' has no value", !port ? "mqtt.bind.port" : "mqtt.bind.address");
 		fail();
@@ -882,6 +684,7 @@ main(int argc, char *argv[])
 		return file_op(paths_config_dir(dir), file, rflag);
 	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
 		fail();
+	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if (cl) {
 		gen_bridge(&c, cl, &b);
 		made = 1;

@@ -5,13 +5,14 @@
  * showing a certificate does not load libcurl and its dozens of libraries;
  * tedge-cert execs it.
  *
- *   tedge-cert-upload [--config-dir DIR] --user USER [--password-stdin] c8y
+ *   tedge-cert-upload [--config-dir DIR] [--user USER] [--password-stdin] c8y
  *
  * GET https://<c8y.http>/tenant/currentTenant, then POST the device
  * certificate to /tenant/tenants/<tenant>/trusted-certificates. TLS peer
  * verification is always on; trust is the system store plus
- * c8y.root_cert_path (a file, or every certificate file of a directory).
- * The password comes from C8Y_PASSWORD, else C8YPASS, else one line of stdin
+ * c8y.root_cert_path (a file, or every certificate file of a directory),
+ * which must exist and be readable. The user is --user, else C8Y_USER,
+ * else asked on /dev/tty ("Enter username: ", echo on). The password comes from C8Y_PASSWORD, else C8YPASS, else one line of stdin
  * (--password-stdin), else a prompt on /dev/tty without echo; it is never
  * written anywhere, never in an argument list, never given to a program.
  *
@@ -40,14 +41,15 @@
 #include "tedge.h"
 
 static const char usage_text[] =
-"usage: tedge-cert-upload [--config-dir DIR] --user USER [--password-stdin] c8y\n"
+"usage: tedge-cert-upload [--config-dir DIR] [--user USER] [--password-stdin] c8y\n"
 "\n"
 "Upload the device certificate to the trusted certificates of the Cumulocity\n"
 "tenant (what `tedge cert upload c8y` runs).\n"
 "\n"
 "Options:\n"
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
-"  -u, --user USER        the Cumulocity user, [tenant/]user (else $C8Y_USER)\n"
+"  -u, --user USER        the Cumulocity user, [tenant/]user (else $C8Y_USER,\n"
+"                         else asked on the terminal)\n"
 "      --password-stdin   read the password from the first line of stdin\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
@@ -74,27 +76,51 @@ conf(const char *key)
 	return v;
 }
 
-static char password[1024];
+static char password[1024], username[256];
 
-/* A line from fd into password, without its newline. */
+/* A line from fd into buf (size bytes), without its newline. */
 static int
-read_line(int fd)
+read_line(int fd, char *buf, size_t size, const char *what)
 {
 	size_t n = 0;
 	char c;
 
-	while (n < sizeof(password) - 1) {
+	while (n < size - 1) {
 		ssize_t r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || c == '\n')
 			break;
-		password[n++] = c;
+		buf[n++] = c;
 	}
-	if (n > 0 && password[n - 1] == '\r')
+	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	password[n] = '\0';
-	return n == sizeof(password) - 1 ? err_push("the password is too long") : 0;
+	buf[n] = '\0';
+	return n == size - 1 ? err_push("the %s is too long", what) : 0;
+}
+
+/*
+ * The user when neither --user nor C8Y_USER gives it, as thin-edge asks:
+ * "Enter username: " on the terminal, echo on, one line. Without a
+ * terminal, a usage error that says how to give it.
+ */
+static const char *
+ask_user(void)
+{
+	int fd, r;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		die_usage("the following required arguments were not provided:\n  --user <USER>\n"
+		    "(no terminal to ask for it on: %s; give --user or set C8Y_USER)", strerror(errno));
+	if (write(fd, "Enter username: ", 16) != 16) {
+		err_pushsysf(errno, "cannot ask for the username on /dev/tty");
+		die("failed to upload root certificate");
+	}
+	r = read_line(fd, username, sizeof(username), "username");
+	close(fd);
+	if (r < 0)
+		die("failed to upload root certificate");
+	return username;
 }
 
 /* The password from where SPEC §4 says, in its order; the variables are
@@ -117,7 +143,7 @@ get_password(void)
 		return 0;
 	}
 	if (opt_password_stdin)
-		return read_line(STDIN_FILENO);
+		return read_line(STDIN_FILENO, password, sizeof(password), "password");
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return err_pushsysf(errno, "cannot ask for the password on /dev/tty (set C8Y_PASSWORD or use --password-stdin)");
 	if (tcgetattr(fd, &old) < 0) {
@@ -131,7 +157,7 @@ get_password(void)
 		close(fd);
 		return err_pushsysf(errno, "cannot ask for the password on /dev/tty");
 	}
-	r = read_line(fd);
+	r = read_line(fd, password, sizeof(password), "password");
 	tcsetattr(fd, TCSAFLUSH, &old);
 	close(fd);
 	return r;
@@ -277,6 +303,7 @@ cmd_upload(int argc, char **argv)
 	struct curl_slist *hdr = NULL;
 	struct buf resp = { NULL, 0 };
 	size_t pemlen;
+	struct stat st;
 	long code = 0;
 	CURLcode rc;
 	CURL *c;
@@ -288,14 +315,21 @@ cmd_upload(int argc, char **argv)
 		die_usage("invalid value '%s' for '<CLOUD>': upload is for c8y (Cumulocity) only", argv[0]);
 	if (argc > 1)
 		die_usage("unexpected argument '%s' found", argv[1]);
-	if (!user && !(user = getenv("C8Y_USER")))
-		die_usage("the following required arguments were not provided:\n  --user <USER>");
-	if (!*user || strchr(user, ':'))
+	if (!user)
+		user = getenv("C8Y_USER");
+	if (user && (!*user || strchr(user, ':')))
 		die_usage("invalid user '%s'", user);
 
 	http = conf("c8y.http");
 	cert_path = conf("device.cert_path");
 	root_cert_path = conf("c8y.root_cert_path");
+	/* Said now, by name: left to the handshake, a missing root would
+	 * only read as an untrusted server. */
+	if (stat(root_cert_path, &st) < 0 ||
+	    access(root_cert_path, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK) < 0) {
+		err_pushsysf(errno, "c8y.root_cert_path: %s", root_cert_path);
+		die("failed to upload root certificate");
+	}
 	if (!(pem = fs_read(cert_path, 1 << 20, &pemlen))) {
 		if (errno == ENOENT) {
 			err_clear();
@@ -307,6 +341,8 @@ cmd_upload(int argc, char **argv)
 	}
 	if ((r = cfg_get_str(&cfg, "device.id", &id)) != 0)
 		die("failed to upload root certificate");
+	if (!user && (!*(user = ask_user()) || strchr(user, ':')))
+		die_usage("invalid user '%s'", user);
 	if (get_password() < 0) {
 		OPENSSL_cleanse(password, sizeof(password));
 		die("failed to upload root certificate");
@@ -434,6 +470,7 @@ main(int argc, char *argv[])
 		die_usage("--config-dir needs a non-empty directory");
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
+	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	r = cmd_upload(argc - optind, argv + optind);
 	cfg_free(&cfg);
 	return r;

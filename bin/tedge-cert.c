@@ -2,12 +2,12 @@
 /*
  * tedge-cert: the device certificate, from creation to upload.
  *
- *   tedge-cert create --device-id ID
+ *   tedge-cert create [--device-id ID]
  *   tedge-cert create-csr [--device-id ID] [--output-path PATH]
  *   tedge-cert show [--cert-path PATH]
  *   tedge-cert remove
  *   tedge-cert renew
- *   tedge-cert upload c8y --user USER [--password-stdin]
+ *   tedge-cert upload c8y [--user USER] [--password-stdin]
  *
  * Reads tedge.toml (device.cert_path, device.key_path, device.csr_path,
  * certificate.*, c8y.http, c8y.root_cert_path). create writes the key
@@ -49,21 +49,23 @@ static const char usage_text[] =
 "Create and manage the device certificate.\n"
 "\n"
 "Commands:\n"
-"  create --device-id ID         Create a self-signed device certificate\n"
+"  create [--device-id ID]       Create a self-signed device certificate\n"
 "  create-csr [--device-id ID] [--output-path PATH]\n"
 "                                Create a certificate signing request\n"
 "  show [--cert-path PATH]       Show the device certificate, if any\n"
 "  remove                        Remove the device certificate\n"
 "  renew                         Renew the self-signed device certificate\n"
-"  upload c8y --user USER [--password-stdin]\n"
+"  upload c8y [--user USER] [--password-stdin]\n"
 "                                Upload the certificate to Cumulocity's trusted certificates\n"
 "\n"
 "Options:\n"
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -i, --device-id ID     the device id, the certificate's common name\n"
+"                         (create, create-csr: default device.id when set)\n"
 "  -o, --output-path P    create-csr: where to write the CSR (default device.csr_path)\n"
 "  -p, --cert-path P      show: the certificate to show (default device.cert_path)\n"
-"  -u, --user USER        upload: the Cumulocity user ([tenant/]user)\n"
+"  -u, --user USER        upload: the Cumulocity user ([tenant/]user); else\n"
+"                         C8Y_USER, else asked on the terminal\n"
 "      --password-stdin   upload: read the password from the first line of stdin\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
@@ -319,15 +321,24 @@ already_exists(const char *id, const char *what, const char *path, const char *t
 static int
 cmd_create(void)
 {
-	char *cert_path, *key_path, *kpem, *cpem;
+	/* static: still reachable (not leaked) when a die() below ends
+	 * the program */
+	static char *cert_path, *key_path, *id, *kpem, *cpem;
+	static EVP_PKEY *key;
+	static X509_NAME *name;
+	static X509 *x;
 	size_t klen, clen;
-	EVP_PKEY *key;
-	X509_NAME *name;
-	X509 *x;
-	const char *id = opt_id;
+	int r;
 
-	if (!id)
-		die_usage("the following required arguments were not provided:\n  --device-id <ID>");
+	/* As thin-edge 1.5: without --device-id, the device.id set in
+	 * tedge.toml (or TEDGE_DEVICE_ID). */
+	if (opt_id) {
+		id = xstrdup(opt_id);
+	} else if ((r = cfg_get_str(&cfg, "device.id", &id)) < 0) {
+		die("failed to read the configuration");
+	} else if (r > 0) {
+		die_usage("No device ID is provided. Use `--device-id <name>` option to specify the device ID.");
+	}
 	if (check_id(id) < 0)
 		die("failed to create a test certificate for the device %s.", id);
 	cert_path = conf("device.cert_path", "failed to read the configuration");
@@ -366,7 +377,7 @@ cmd_create(void)
 	if (!same_dir(key_path, cert_path))
 		sync_parent(cert_path);
 	OPENSSL_cleanse(kpem, klen);
-	free(kpem), free(cpem), free(cert_path), free(key_path);
+	free(kpem), free(cpem), free(cert_path), free(key_path), free(id);
 	X509_free(x);
 	X509_NAME_free(name);
 	EVP_PKEY_free(key);
@@ -666,6 +677,7 @@ main(int argc, char *argv[])
 		return exec_upload(dir, argc, argv);
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
+	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if (!strcmp(cmd, "create"))
 		r = cmd_create();
 	else if (!strcmp(cmd, "create-csr"))

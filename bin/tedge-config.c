@@ -11,7 +11,9 @@
  *
  * Reads <config-dir>/tedge.toml; reads take TEDGE_<KEY> environment
  * overrides, writes never do. Writes replace the file atomically under a
- * lock on the configuration directory.
+ * lock on the configuration directory. Keys of the file (and TEDGE_*
+ * variables) that are no keys of ours are kept, and named once on stderr
+ * unless TEDGE_QUIET_UNKNOWN_KEYS is set and non-empty.
  *
  * Exit: 0 success; 1 failure, or get of a key without value; 2 usage.
  */
@@ -93,7 +95,10 @@ cmd_get(int argc, char **argv)
 		die_usage(argc ? "unexpected argument '%s'" :
 		    "the following required arguments were not provided:\n  %s", argc ? argv[1] : "<KEY>");
 	k = find_key(argv[0]);
-	if (cfg_load(&c, confdir, CFG_ENV) < 0 || (r = cfg_get(&c, k, &v)) < 0)
+	if (cfg_load(&c, confdir, CFG_ENV) < 0)
+		die("failed to get the configuration value for key: '%s'", k->name);
+	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	if ((r = cfg_get(&c, k, &v)) < 0)
 		die("failed to get the configuration value for key: '%s'", k->name);
 	if (r > 0) {
 		if (k->type == CFG_DEVICE_ID)
@@ -210,6 +215,7 @@ cmd_write(enum op op, int argc, char **argv)
 		FAIL();
 	if (cfg_load(&c, confdir, CFG_WRITE) < 0)
 		FAIL();
+	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	switch (op) {
 	case OP_SET:
 		r = cfg_set(&c, k, val);
@@ -296,6 +302,7 @@ cmd_list(int argc, char **argv, int all, int doc)
 		die_usage("unexpected argument '%s' found", argv[1]);
 	if (cfg_load(&c, confdir, CFG_ENV) < 0)
 		die("failed to list the configuration keys and values");
+	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	missing = xcalloc(cfg_nkeys, 1);
 	for (i = 0; i < cfg_nkeys; i++)
 		if (!filter || strstr(cfg_keys[i].name, filter))

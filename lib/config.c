@@ -28,150 +28,187 @@
 #define CLOUD_TOPICS "te/+/+/+/+/m/+,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
 #define TOPIC_EX "te/+/+/+/+/a/+,te/+/+/+/+/m/+,te/+/+/+/+/e/+"
 
+static int check_mosq_path(const char *), check_mosq_host(const char *),
+    check_mosq_hostport(const char *), check_mosq_port(const char *),
+    check_iface(const char *), check_templates(const char *),
+    check_keepalive(const char *);
+
 /* In `tedge config list` order: thin-edge 0.12's depth-first schema order,
  * with the later keys in their HEAD places. */
 const struct cfg_key cfg_keys[] = {
 	{ "device.id", CFG_DEVICE_ID, CFG_NONE, NULL, NULL,
 	  "Identifier of the device within the fleet. It must be globally unique and is derived from the device certificate.",
 	  "The common name (CN) of the device certificate wins; the value set here is used while there is no certificate.",
-	  "Raspberrypi-4d18303a-6d3a-11eb-b1a6-175f6bb72665" },
+	  "Raspberrypi-4d18303a-6d3a-11eb-b1a6-175f6bb72665", cfg_check_device_id },
 	{ "device.key_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge-private-key.pem", NULL,
 	  "Path to the private key which is used by the agent to connect to cloud.", NULL,
-	  "/etc/tedge/device-certs/tedge-private-key.pem" },
+	  "/etc/tedge/device-certs/tedge-private-key.pem", check_mosq_path },
 	{ "device.cert_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge-certificate.pem", NULL,
 	  "Path to the certificate which is used by the agent to connect to cloud.", NULL,
-	  "/etc/tedge/device-certs/tedge-certificate.pem" },
+	  "/etc/tedge/device-certs/tedge-certificate.pem", check_mosq_path },
 	{ "device.csr_path", CFG_PATH, CFG_IN_DIR, "device-certs/tedge.csr", NULL,
 	  "Path where the device's certificate signing request is stored.", NULL,
-	  "/etc/tedge/device-certs/tedge.csr" },
+	  "/etc/tedge/device-certs/tedge.csr", NULL },
 	{ "device.type", CFG_STR, CFG_CONST, "thin-edge.io", NULL,
-	  "The default device type.", NULL, "thin-edge.io" },
+	  "The default device type.", NULL, "thin-edge.io", NULL },
 	{ "certificate.validity.requested_duration", CFG_DURATION, CFG_CONST, "365d", NULL,
-	  "Requested validity duration for a new certificate.", NULL, "365d" },
+	  "Requested validity duration for a new certificate.", NULL, "365d", NULL },
 	{ "certificate.validity.minimum_duration", CFG_DURATION, CFG_CONST, "30d", NULL,
 	  "The minimum validity duration of a certificate: a certificate closer to its expiry needs renewal.",
-	  NULL, "30d" },
+	  NULL, "30d", NULL },
 	{ "certificate.organization", CFG_STR, CFG_CONST, "Thin Edge", NULL,
-	  "The organization name used when creating a new certificate.", NULL, "Thin Edge" },
-	{ "certificate.organization_unit", CFG_STR, CFG_CONST, "Test Device", NULL,
-	  "The organization unit used when creating a new certificate.", NULL, "Test Device" },
+	  "The organization name used when creating a new certificate.", NULL, "Thin Edge", NULL },
+	{ "certificate.organization_unit", CFG_STR, CFG_CONST, "Device", NULL,
+	  "The organization unit used when creating a new certificate.", NULL, "Device", NULL },
 	{ "c8y.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
-	  "Endpoint URL of Cumulocity tenant.", NULL, "your-tenant.cumulocity.com" },
+	  "Endpoint URL of Cumulocity tenant.", NULL, "your-tenant.cumulocity.com", check_mosq_host },
 	{ "c8y.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
 	  "The path where Cumulocity root certificate(s) are stored.", NULL,
-	  "/etc/tedge/c8y-trusted-root-certificates.pem" },
+	  "/etc/tedge/c8y-trusted-root-certificates.pem", check_mosq_path },
 	{ "c8y.smartrest.templates", CFG_LIST, CFG_CONST, "", NULL,
 	  "Set of SmartREST template IDs the device should subscribe to.", NULL,
-	  "templateId1,templateId2" },
+	  "templateId1,templateId2", check_templates },
 	{ "c8y.http", CFG_HOSTPORT, CFG_URL_HOST, "c8y.url", "443",
 	  "HTTP Endpoint for the Cumulocity tenant, with optional port.", NULL,
-	  "http.your-tenant.cumulocity.com:1234" },
+	  "http.your-tenant.cumulocity.com:1234", NULL },
 	{ "c8y.mqtt", CFG_HOSTPORT, CFG_URL_HOST, "c8y.url", "8883",
 	  "MQTT Endpoint for the Cumulocity tenant, with optional port.", NULL,
-	  "mqtt.your-tenant.cumulocity.com:1234" },
+	  "mqtt.your-tenant.cumulocity.com:1234", check_mosq_hostport },
 	{ "c8y.topics", CFG_LIST, CFG_CONST, TOPICS, NULL,
-	  "Set of MQTT topics the Cumulocity mapper should subscribe to.", NULL, TOPIC_EX },
+	  "Set of MQTT topics the Cumulocity mapper should subscribe to.", NULL, TOPIC_EX, NULL },
+	{ "c8y.proxy.bind.address", CFG_IP, CFG_CONST, "127.0.0.1", NULL,
+	  "The IP address local Cumulocity HTTP proxy binds to.", NULL, "127.0.0.1", NULL },
+	{ "c8y.proxy.bind.port", CFG_PORT, CFG_CONST, "8001", NULL,
+	  "The port local Cumulocity HTTP proxy binds to.", NULL, "8001", NULL },
+	{ "c8y.proxy.client.host", CFG_STR, CFG_CONST, "127.0.0.1", NULL,
+	  "The address of the host on which the local Cumulocity HTTP Proxy is running, used by the Cumulocity mapper.",
+	  NULL, "127.0.0.1,192.168.1.2,tedge-hostname", NULL },
+	{ "c8y.proxy.client.port", CFG_PORT, CFG_KEY, "c8y.proxy.bind.port", NULL,
+	  "The port number on the remote host on which the local Cumulocity HTTP Proxy is running, used by the Cumulocity mapper.",
+	  NULL, "8001", NULL },
 	{ "c8y.bridge.include.local_cleansession", CFG_ENUM, CFG_CONST, "auto", "true,false,auto",
 	  "Set the bridge local clean session flag (this requires mosquitto >= 2.0.0).", NULL,
-	  "true,false,auto" },
+	  "true,false,auto", NULL },
 	{ "c8y.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
-	  NULL, "60s" },
+	  NULL, "60s", check_keepalive },
+	{ "c8y.software_management.api", CFG_ENUM, CFG_CONST, "legacy", "legacy,advanced",
+	  "Switch legacy or advanced software management API to use. Value: legacy or advanced.", NULL,
+	  "advanced", NULL },
+	{ "c8y.software_management.with_types", CFG_BOOL, CFG_CONST, "false", NULL,
+	  "Enable publishing c8y_SupportedSoftwareTypes fragment to the c8y inventory API.", NULL,
+	  "true", NULL },
 	{ "az.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
-	  "Endpoint URL of Azure IoT tenant.", NULL, "myazure.azure-devices.net" },
+	  "Endpoint URL of Azure IoT tenant.", NULL, "myazure.azure-devices.net", check_mosq_host },
 	{ "az.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
 	  "The path where Azure IoT root certificate(s) are stored.", NULL,
-	  "/etc/tedge/az-trusted-root-certificates.pem" },
+	  "/etc/tedge/az-trusted-root-certificates.pem", check_mosq_path },
 	{ "az.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
-	  "Whether the Azure IoT mapper should add a timestamp or not.", NULL, "true" },
+	  "Whether the Azure IoT mapper should add a timestamp or not.", NULL, "true", NULL },
 	{ "az.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
-	  "Set of MQTT topics the Azure IoT mapper should subscribe to.", NULL, TOPIC_EX },
+	  "Set of MQTT topics the Azure IoT mapper should subscribe to.", NULL, TOPIC_EX, NULL },
 	{ "az.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
-	  NULL, "60s" },
+	  NULL, "60s", check_keepalive },
 	{ "aws.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
-	  "Endpoint URL of AWS IoT tenant.", NULL, "your-endpoint.amazonaws.com" },
+	  "Endpoint URL of AWS IoT tenant.", NULL, "your-endpoint.amazonaws.com", check_mosq_host },
 	{ "aws.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
 	  "The path where AWS IoT root certificate(s) are stored.", NULL,
-	  "/etc/tedge/aws-trusted-root-certificates.pem" },
+	  "/etc/tedge/aws-trusted-root-certificates.pem", check_mosq_path },
 	{ "aws.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
-	  "Whether the AWS IoT mapper should add a timestamp or not.", NULL, "true" },
+	  "Whether the AWS IoT mapper should add a timestamp or not.", NULL, "true", NULL },
 	{ "aws.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
-	  "Set of MQTT topics the AWS IoT mapper should subscribe to.", NULL, TOPIC_EX },
+	  "Set of MQTT topics the AWS IoT mapper should subscribe to.", NULL, TOPIC_EX, NULL },
 	{ "aws.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
-	  NULL, "60s" },
+	  NULL, "60s", check_keepalive },
+	{ "mqtt.topic_root", CFG_STR, CFG_CONST, "te", NULL,
+	  "MQTT topic root.", NULL, "te", NULL },
+	{ "mqtt.device_topic_id", CFG_TOPIC_ID, CFG_CONST, "device/main//", NULL,
+	  "The device MQTT topic identifier.", NULL, "device/main//,device/child_001//", NULL },
 	{ "mqtt.bind.enabled", CFG_BOOL, CFG_CONST, "true", NULL,
 	  "Whether the local listener of the MQTT broker is configured by tedge (tedge-mosquitto.conf).",
-	  NULL, "true" },
+	  NULL, "true", NULL },
 	{ "mqtt.bind.address", CFG_IP, CFG_CONST, "127.0.0.1", NULL,
-	  "The address mosquitto binds to for internal use.", NULL, "127.0.0.1" },
+	  "The address mosquitto binds to for internal use.", NULL, "127.0.0.1", NULL },
 	{ "mqtt.bind.port", CFG_PORT_NZ, CFG_CONST, "1883", NULL,
-	  "The port mosquitto binds to for internal use.", NULL, "1883" },
+	  "The port mosquitto binds to for internal use.", NULL, "1883", check_mosq_port },
 	{ "mqtt.client.host", CFG_STR, CFG_CONST, "127.0.0.1", NULL,
-	  "The host that the thin-edge MQTT client should connect to.", NULL, "127.0.0.1" },
+	  "The host that the thin-edge MQTT client should connect to.", NULL, "127.0.0.1", NULL },
 	{ "mqtt.client.port", CFG_PORT_NZ, CFG_KEY, "mqtt.bind.port", NULL,
-	  "The port that the thin-edge MQTT client should connect to.", NULL, "1883" },
+	  "The port that the thin-edge MQTT client should connect to.", NULL, "1883", NULL },
 	{ "mqtt.client.auth.ca_file", CFG_PATH, CFG_NONE, NULL, NULL,
 	  "Path to the CA certificate used by MQTT clients to use when authenticating the MQTT broker.",
-	  NULL, "/etc/mosquitto/ca_certificates/ca.crt" },
+	  NULL, "/etc/mosquitto/ca_certificates/ca.crt", NULL },
 	{ "mqtt.client.auth.ca_dir", CFG_PATH, CFG_NONE, NULL, NULL,
 	  "Path to the directory containing the CA certificates used by MQTT clients when authenticating the MQTT broker.",
-	  NULL, "/etc/mosquitto/ca_certificates" },
+	  NULL, "/etc/mosquitto/ca_certificates", NULL },
 	{ "mqtt.client.auth.cert_file", CFG_PATH, CFG_NONE, NULL, NULL,
-	  "Path to the client certificate.", NULL, "/etc/mosquitto/auth_certificates/cert.pem" },
+	  "Path to the client certificate.", NULL, "/etc/mosquitto/auth_certificates/cert.pem", NULL },
 	{ "mqtt.client.auth.key_file", CFG_PATH, CFG_NONE, NULL, NULL,
-	  "Path to the client private key.", NULL, "/etc/mosquitto/auth_certificates/key.pem" },
+	  "Path to the client private key.", NULL, "/etc/mosquitto/auth_certificates/key.pem", NULL },
 	{ "mqtt.external.bind.port", CFG_PORT, CFG_NONE, NULL, NULL,
-	  "Mosquitto listener port for external connections.", NULL, "8883" },
+	  "Mosquitto listener port for external connections.", NULL, "8883", check_mosq_port },
 	{ "mqtt.external.bind.address", CFG_IP, CFG_NONE, NULL, NULL,
-	  "IP address which the mqtt broker limits incoming connections on.", NULL, "0.0.0.0" },
+	  "IP address which the mqtt broker limits incoming connections on.", NULL, "0.0.0.0", NULL },
 	{ "mqtt.external.bind.interface", CFG_STR, CFG_NONE, NULL, NULL,
 	  "Name of network interface, which the mqtt broker limits incoming connections on.",
-	  NULL, "wlan0" },
+	  NULL, "wlan0", check_iface },
 	{ "mqtt.external.ca_path", CFG_PATH, CFG_NONE, NULL, NULL,
 	  "Path to a file containing the PEM encoded CA certificates that are trusted when checking incoming client certificates.",
-	  NULL, "/etc/ssl/certs" },
+	  NULL, "/etc/ssl/certs", check_mosq_path },
 	{ "mqtt.external.cert_file", CFG_PATH, CFG_NONE, NULL, NULL,
 	  "Path to the certificate file, which is used by the external MQTT listener.",
 	  "This setting shall be used together with `mqtt.external.key_file` for external connections.",
-	  "/etc/tedge/device-certs/tedge-certificate.pem" },
+	  "/etc/tedge/device-certs/tedge-certificate.pem", check_mosq_path },
 	{ "mqtt.external.key_file", CFG_PATH, CFG_NONE, NULL, NULL,
 	  "Path to the private key file, which is used by the external MQTT listener.",
 	  "This setting shall be used together with `mqtt.external.cert_file` for external connections.",
-	  "/etc/tedge/device-certs/tedge-private-key.pem" },
+	  "/etc/tedge/device-certs/tedge-private-key.pem", check_mosq_path },
 	{ "mqtt.broker.config_path", CFG_PATH, CFG_CONST, "/etc/mosquitto/mosquitto.conf", NULL,
 	  "The main mosquitto configuration file, which `tedge init` makes include the tedge configuration.",
-	  NULL, "/etc/mosquitto/mosquitto.conf" },
+	  NULL, "/etc/mosquitto/mosquitto.conf", NULL },
 	{ "http.bind.port", CFG_PORT, CFG_CONST, "8000", NULL,
-	  "HTTP server port used by the File Transfer Service.", NULL, "8000" },
+	  "HTTP server port used by the File Transfer Service.", NULL, "8000", NULL },
 	{ "http.bind.address", CFG_IP, CFG_KEY, "mqtt.bind.address", NULL,
-	  "The address the HTTP server binds to for internal use.", NULL, "127.0.0.1" },
+	  "The address the HTTP server binds to for internal use.", NULL, "127.0.0.1", NULL },
+	{ "http.client.port", CFG_PORT, CFG_CONST, "8000", NULL,
+	  "The port number on the remote host on which the File Transfer Service HTTP server is running.",
+	  NULL, "8000", NULL },
+	{ "http.client.host", CFG_STR, CFG_CONST, "127.0.0.1", NULL,
+	  "The address of the host on which the File Transfer Service HTTP server is running.",
+	  NULL, "127.0.0.1,192.168.1.2,tedge-hostname", NULL },
 	{ "software.plugin.default", CFG_STR, CFG_NONE, NULL, NULL,
 	  "The default software plugin to be used for software management on the device.",
-	  NULL, "apt" },
+	  NULL, "apt", NULL },
 	{ "software.plugin.max_packages", CFG_U32, CFG_CONST, "1000", NULL,
 	  "The maximum number of software packages reported for each type of software package.",
-	  NULL, "1000" },
+	  NULL, "1000", NULL },
 	{ "run.path", CFG_PATH, CFG_CONST, "/run", NULL,
-	  "The directory used to store runtime information, such as file locks.", NULL, "/run" },
+	  "The directory used to store runtime information, such as file locks.", NULL, "/run", NULL },
 	{ "run.lock_files", CFG_BOOL, CFG_CONST, "true", NULL,
-	  "Whether to create a lock file or not.", NULL, "true" },
+	  "Whether to create a lock file or not.", NULL, "true", NULL },
 	{ "logs.path", CFG_PATH, CFG_CONST, "/var/log/tedge", NULL,
-	  "The directory used to store logs.", NULL, "/var/log/tedge" },
+	  "The directory used to store logs.", NULL, "/var/log/tedge", NULL },
 	{ "tmp.path", CFG_PATH, CFG_CONST, "/tmp", NULL,
-	  "The temporary directory used to download files to the device.", NULL, "/tmp" },
+	  "The temporary directory used to download files to the device.", NULL, "/tmp", NULL },
 	{ "data.path", CFG_PATH, CFG_CONST, "/var/tedge", NULL,
 	  "The directory used to store data like cached files, runtime metadata, etc.", NULL,
-	  "/var/tedge" },
+	  "/var/tedge", NULL },
 	{ "firmware.child.update.timeout", CFG_DURATION, CFG_CONST, "1h", NULL,
 	  "The timeout limit in seconds for firmware update operations on child devices.", NULL,
-	  "1h,3600" },
+	  "1h,3600", NULL },
 	{ "service.type", CFG_STR, CFG_CONST, "service", NULL,
-	  "The thin-edge.io service's service type.", NULL, "service" },
+	  "The thin-edge.io service's service type.", NULL, "service", NULL },
 	{ "service.manager", CFG_ENUM, CFG_CONST, "auto", "auto,systemd,openrc,runit,sysv,custom",
 	  "The service manager tedge-svc drives; auto looks for the one that is running.", NULL,
-	  "auto,systemd,openrc,runit,sysv,custom" },
+	  "auto,systemd,openrc,runit,sysv,custom", NULL },
+	{ "apt.name", CFG_STR, CFG_NONE, NULL, NULL,
+	  "The filtering criterion that is used to filter packages list output by name.", NULL,
+	  "tedge.*", NULL },
+	{ "apt.maintainer", CFG_STR, CFG_NONE, NULL, NULL,
+	  "The filtering criterion that is used to filter packages list output by maintainer.", NULL,
+	  "thin-edge.io team.*", NULL },
 };
 const size_t cfg_nkeys = LEN(cfg_keys);
 
@@ -321,43 +358,55 @@ cfg_check_device_id(const char *id)
 	return 0;
 }
 
+long
+utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	unsigned long c;
+	int n, i;
+
+	if (*s < 0x80) {
+		(*p)++;
+		return *s;
+	}
+	if (*s >= 0xc2 && *s <= 0xdf)
+		n = 1, c = *s & 0x1f;
+	else if (*s >= 0xe0 && *s <= 0xef)
+		n = 2, c = *s & 0x0f;
+	else if (*s >= 0xf0 && *s <= 0xf4)
+		n = 3, c = *s & 0x07;
+	else
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+		return -1;
+	*p = s + n + 1;
+	return (long)c;
+}
+
 /* Valid UTF-8 with no control character: what every value must be. */
 static int
 check_text(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned long c;
-	int n, i;
+	long c;
 
 	if (strlen(s) > VALUE_MAX)
 		return err_push("the value is longer than %d bytes", VALUE_MAX);
 	while (*p) {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
-				return err_push("the value contains a control character (byte 0x%02x); newlines, tabs and other control characters are not allowed",
-				    *p);
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1, c = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 2, c = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 3, c = *p & 0x07;
-		else
-			return err_push("the value is not valid UTF-8");
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return err_push("the value is not valid UTF-8");
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+		if (*p < 0x20 || *p == 0x7f)
+			return err_push("the value contains a control character (byte 0x%02x); newlines, tabs and other control characters are not allowed",
+			    *p);
+		if ((c = utf8_next(&p)) < 0)
 			return err_push("the value is not valid UTF-8");
 		if (c >= 0x80 && c < 0xa0)	/* C1 controls */
-			return err_push("the value contains a control character (U+%04lX)", c);
-		p += n + 1;
+			return err_push("the value contains a control character (U+%04lX)",
+			    (unsigned long)c);
 	}
 	return 0;
 }
@@ -498,6 +547,242 @@ cfg_duration_secs(const char *val, unsigned long long *secs)
 	return parse_duration(val, secs);
 }
 
+/*
+ * The checks of the keys whose values end up in a mosquitto file
+ * (tedge-bridge-gen): what mosquitto would misread. They run after the
+ * type's own check, on the canonical value, so that `tedge config set`
+ * refuses what tedge-bridge-gen would, with the same words, and
+ * tedge-bridge-gen runs them again on what it reads (defaults included).
+ */
+
+/* U+FDD0..U+FDEF and U+xxFFFE/U+xxFFFF, which mosquitto refuses. */
+static int
+nonchar(long c)
+{
+	return (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
+}
+
+/* Text mosquitto reads back as it was written: one line, valid UTF-8
+ * without control characters or noncharacters, at most max bytes. */
+static int
+check_mosq_text(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long c;
+
+	if (strlen(s) > max)
+		return err_push("the value is longer than %zu bytes", max);
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return err_push("the value holds a control character (byte 0x%02x): mosquitto reads one setting per line",
+			    *p);
+		if ((c = utf8_next(&p)) < 0)
+			return err_push("the value is not valid UTF-8");
+		if (c >= 0x80 && c <= 0x9f)
+			return err_push("the value holds a control character (U+%04lX)",
+			    (unsigned long)c);
+		if (nonchar(c))
+			return err_push("the value holds the noncharacter U+%04lX, which mosquitto refuses",
+			    (unsigned long)c);
+	}
+	return 0;
+}
+
+static int
+check_mosq_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (check_mosq_text(s, PATH_MAX - 1) < 0)
+		return -1;
+	if (s[0] != '/')
+		return err_push("the path must be absolute: mosquitto resolves relative paths against its own working directory");
+	/* mosquitto strips blanks around a string option (2.0.11 only the
+	 * leading ones, later releases both): the path would change. */
+	if (n && strchr(" \t\n\v\f\r", s[n - 1]))
+		return err_push("the path ends with a blank, which mosquitto would strip");
+	return 0;
+}
+
+/* A host name, an IPv4 address or an IPv6 address in brackets: what the
+ * address line can carry (mosquitto splits it at blanks and at the last
+ * colon, and a '#' there starts a comment). n bytes of s. */
+static int
+check_mosq_hostn(const char *s, size_t n)
+{
+	char buf[256], tmp[16];
+	const char *last;
+	size_t i;
+	int digits = 1;
+
+	if (n == 0)
+		return err_push("the host is empty");
+	if (n > 253)
+		return err_push("the host is longer than 253 characters");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (buf[0] == '[') {
+		if (n < 3 || buf[n - 1] != ']')
+			return err_push("not an IPv6 address in brackets");
+		buf[n - 1] = '\0';
+		if (inet_pton(AF_INET6, buf + 1, tmp) != 1)
+			return err_push("not an IPv6 address in brackets");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (!((buf[i] >= 'a' && buf[i] <= 'z') || (buf[i] >= 'A' && buf[i] <= 'Z') ||
+		    (buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '_' ||
+		    buf[i] == '.'))
+			return err_push("a host name holds only letters, digits, '-', '_' and '.'");
+	if (buf[0] == '.' || buf[0] == '-' || strstr(buf, ".."))
+		return err_push("a host name cannot start with '.' or '-', nor hold an empty label");
+	/* A last label of digits makes it an IPv4 address, which must be
+	 * whole (WHATWG URL rules, as thin-edge). */
+	last = strrchr(buf, '.');
+	last = last && last[1] ? last + 1 : buf;
+	for (i = 0; last[i] && last[i] != '.'; i++)
+		if (last[i] < '0' || last[i] > '9')
+			digits = 0;
+	if (digits && inet_pton(AF_INET, buf, tmp) != 1)
+		return err_push("not a valid IPv4 address");
+	return 0;
+}
+
+static int
+check_mosq_host(const char *s)
+{
+	return check_mosq_hostn(s, strlen(s));
+}
+
+static int
+check_mosq_port(const char *s)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s)
+		return err_push("the port is empty");
+	for (p = s; *p; p++)
+		if (*p < '0' || *p > '9' || (v = v * 10 + (unsigned long)(*p - '0')) > 65535)
+			return err_push("the port must be a number from 1 to 65535");
+	/* Port 0 makes mosquitto's listener a Unix socket, and a bridge
+	 * address with port 0 is refused. */
+	if (v == 0)
+		return err_push("the port must be a number from 1 to 65535");
+	return 0;
+}
+
+/* host[:port], [v6][:port]: split where mosquitto's address line is. */
+static int
+check_mosq_hostport(const char *s)
+{
+	const char *colon;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		colon = colon ? colon + 1 : NULL;
+	} else {
+		colon = strrchr(s, ':');
+	}
+	if (check_mosq_hostn(s, colon ? (size_t)(colon - s) : strlen(s)) < 0)
+		return -1;
+	return colon ? check_mosq_port(colon + 1) : 0;
+}
+
+/* A network interface name as Linux accepts one (dev_valid_name), in the
+ * printable ASCII mosquitto's one-token options can hold. */
+static int
+check_iface(const char *s)
+{
+	const char *p;
+
+	if (check_mosq_text(s, VALUE_MAX) < 0)
+		return -1;
+	if (!*s || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return err_push("an interface name has 1 to 15 characters");
+	for (p = s; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '/' || *p == ':' || *p == '#')
+			return err_push("an interface name holds no blank, '/', ':' or '#'");
+	return 0;
+}
+
+/* A SmartREST template id becomes one level of a bridge topic pattern:
+ * mosquitto splits the topic line at blanks, reads "" as empty, and takes
+ * '+' and '#' as wildcards. */
+static int
+check_template(const char *s)
+{
+	const char *p;
+
+	if (check_mosq_text(s, VALUE_MAX) < 0)
+		return -1;
+	if (!*s)
+		return err_push("a template id cannot be empty");
+	for (p = s; *p; p++)
+		if (*p == ' ' || *p == '/' || *p == '+' || *p == '#' || *p == '"')
+			return err_push("a template id holds no blank, '/', '+', '#' or '\"': it is one level of an MQTT topic");
+	return 0;
+}
+
+/* A list value: its items, one a line. */
+static int
+check_templates(const char *s)
+{
+	char item[VALUE_MAX + 1];
+	const char *p, *e;
+	size_t n;
+
+	for (p = s; *p; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		n = (size_t)(e - p);
+		if (n > VALUE_MAX)
+			return err_push("the value is longer than %d bytes", VALUE_MAX);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (check_template(item) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_keepalive(const char *s)
+{
+	unsigned long long secs;
+
+	if (parse_duration(s, &secs) < 0)
+		return -1;
+	if (secs > 65535)
+		return err_push("mosquitto takes a keepalive_interval of at most 65535 seconds, not %llu", secs);
+	return 0;
+}
+
+/* An entity topic id: at most 4 segments, padded with '/' to 4, a valid
+ * MQTT topic name (no wildcard). Canonical form in *out. */
+static int
+parse_topic_id(const char *in, char **out)
+{
+	const char *p;
+	size_t slashes = 0;
+
+	for (p = in; *p; p++) {
+		if (*p == '/')
+			slashes++;
+		else if (*p == '+' || *p == '#')
+			return err_push("An entity topic identifier must be a valid MQTT topic");
+	}
+	if (slashes > 3)
+		return err_push("An entity topic identifier has at most 4 segments");
+	*out = xasprintf("%s%.*s", in, (int)(3 - slashes), "///");
+	return 0;
+}
+
+int
+cfg_check(const struct cfg_key *k, const char *val)
+{
+	return k->check ? k->check(val) : 0;
+}
+
 /* Splits "a,b,,c" into "a\nb\nc" (empty items dropped); trim as asked. */
 static char *
 split_list(const char *in, int trim)
@@ -528,8 +813,9 @@ split_list(const char *in, int trim)
 	return out;
 }
 
+/* The type's own check and canonical form. */
 static int
-parse_value(const struct cfg_key *k, const char *in, char **out)
+parse_type(const struct cfg_key *k, const char *in, char **out)
 {
 	char buf[INET6_ADDRSTRLEN], bin[16];
 	unsigned long long d;
@@ -540,11 +826,10 @@ parse_value(const struct cfg_key *k, const char *in, char **out)
 		return -1;
 	switch (k->type) {
 	case CFG_STR:
+	case CFG_DEVICE_ID:	/* its rules are the key's check */
 		break;
-	case CFG_DEVICE_ID:
-		if (cfg_check_device_id(in) < 0)
-			return -1;
-		break;
+	case CFG_TOPIC_ID:
+		return parse_topic_id(in, out);
 	case CFG_PATH:
 		if (!*in)
 			return err_push("the path cannot be empty");
@@ -626,6 +911,19 @@ parse_value(const struct cfg_key *k, const char *in, char **out)
 	return 0;
 }
 
+/* The one judgement of a value for k: its type, then the key's check. */
+static int
+parse_value(const struct cfg_key *k, const char *in, char **out)
+{
+	if (parse_type(k, in, out) < 0)
+		return -1;
+	if (cfg_check(k, *out) < 0) {
+		FREE(*out);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cfg_parse(const struct cfg_key *k, const char *in, char **out)
 {
@@ -638,9 +936,9 @@ cfg_parse(const struct cfg_key *k, const char *in, char **out)
 	return err_push("Failed to parse input");
 }
 
-/* The text of a TOML value for key k, fed through the same checks. */
+/* The canonical text of a TOML value for key k, by the type's rules. */
 static int
-from_toml(const struct cfg_key *k, const struct toml *t, char **out)
+toml_text(const struct cfg_key *k, const struct toml *t, char **out)
 {
 	char *joined, *p;
 	size_t i, len;
@@ -659,11 +957,11 @@ from_toml(const struct cfg_key *k, const struct toml *t, char **out)
 			char *low = xstrdup(t->s);
 			for (p = low; *p; p++)
 				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-			r = parse_value(k, low, out);
+			r = parse_type(k, low, out);
 			free(low);
 			return r;
 		}
-		return parse_value(k, t->s, out);
+		return parse_type(k, t->s, out);
 	case TOML_INT: {
 		char buf[32];
 		if (k->type != CFG_PORT && k->type != CFG_PORT_NZ && k->type != CFG_U32 &&
@@ -672,7 +970,7 @@ from_toml(const struct cfg_key *k, const struct toml *t, char **out)
 		if (t->i < 0)
 			return err_push("invalid digit found in string");
 		snprintf(buf, sizeof(buf), "%lld", t->i);
-		return parse_value(k, buf, out);
+		return parse_type(k, buf, out);
 	}
 	case TOML_BOOL:
 		if (k->type != CFG_BOOL)
@@ -702,6 +1000,19 @@ from_toml(const struct cfg_key *k, const struct toml *t, char **out)
 		break;
 	}
 	return err_push("unexpected TOML type for this key");
+}
+
+/* The text of a TOML value for key k, judged as a value set would be. */
+static int
+from_toml(const struct cfg_key *k, const struct toml *t, char **out)
+{
+	if (toml_text(k, t, out) < 0)
+		return -1;
+	if (cfg_check(k, *out) < 0) {
+		FREE(*out);
+		return -1;
+	}
+	return 0;
 }
 
 static struct toml *
@@ -792,6 +1103,64 @@ migrate(struct toml *doc)
 	return 0;
 }
 
+/* Records an unknown key (and the variable it came from; NULL: the file).
+ * Takes both strings. */
+static void
+add_unknown(struct cfg *c, char *key, char *var)
+{
+	c->unknown = xrealloc(c->unknown, (c->nunknown + 1) * sizeof(*c->unknown));
+	c->unknown[c->nunknown].key = key;
+	c->unknown[c->nunknown].var = var;
+	c->nunknown++;
+}
+
+/* 1 when the dotted path names a key, 2 when it is a table on the way to
+ * one, else 0. */
+static int
+known_path(const char *path)
+{
+	size_t i, n = strlen(path);
+	int r = 0;
+
+	if (!strcmp(path, "config.version"))
+		return 1;
+	if (!strcmp(path, "config"))
+		return 2;
+	for (i = 0; i < cfg_nkeys; i++)
+		if (!strncmp(cfg_keys[i].name, path, n)) {
+			if (!cfg_keys[i].name[n])
+				return 1;
+			if (cfg_keys[i].name[n] == '.')
+				r = 2;
+		}
+	return r;
+}
+
+/*
+ * Records what the file holds that is no key of ours, as thin-edge names
+ * it: the first step of a path that leads to no key ("apt.name" under a
+ * known table, "flows" for a whole unknown table). It is kept all the
+ * same; the programs tell the user.
+ */
+static void
+find_unknown(struct cfg *c, const struct toml *t, const char *path)
+{
+	char *p;
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->nkid; i++) {
+		p = *path ? xasprintf("%s.%s", path, t->kid[i]->key) : xstrdup(t->kid[i]->key);
+		r = known_path(p);
+		if (r == 2 && t->kid[i]->type == TOML_TABLE)
+			find_unknown(c, t->kid[i], p);
+		if (r == 0 || (r == 2 && t->kid[i]->type != TOML_TABLE))
+			add_unknown(c, p, NULL);
+		else
+			free(p);
+	}
+}
+
 static int
 env_overrides(struct cfg *c)
 {
@@ -816,8 +1185,7 @@ env_overrides(struct cfg *c)
 		}
 		name[n] = '\0';
 		if (!(k = cfg_key_find(name, NULL))) {
-			warn("Unknown configuration field \"%s\" from environment variable %.*s",
-			    name, (int)(n + 6), *e);
+			add_unknown(c, xstrdup(name), xstrndup(*e, n + 6));
 			continue;
 		}
 		if (!c->env)
@@ -887,6 +1255,7 @@ cfg_load(struct cfg *c, const char *dir, int flags)
 		}
 		if (migrate(c->doc) < 0)
 			return err_push("TOML parse error in %s", c->path);
+		find_unknown(c, c->doc, "");
 	}
 	if ((flags & CFG_ENV) && env_overrides(c) < 0)
 		return -1;
@@ -902,6 +1271,12 @@ cfg_free(struct cfg *c)
 		for (i = 0; i < cfg_nkeys; i++)
 			free(c->env[i]);
 	FREE(c->env);
+	for (i = 0; i < c->nunknown; i++) {
+		free(c->unknown[i].key);
+		free(c->unknown[i].var);
+	}
+	FREE(c->unknown);
+	c->nunknown = 0;
 	toml_free(c->doc);
 	c->doc = NULL;
 	fs_unlock(c->lockfd);

@@ -177,6 +177,24 @@ warn(const char *fmt, ...)
 }
 
 void
+warn_unknown_keys(const struct cfg *c, const char *quiet)
+{
+	static int done;
+	size_t i;
+
+	if (done || (quiet && *quiet))
+		return;
+	done = 1;
+	for (i = 0; i < c->nunknown; i++)
+		if (c->unknown[i].var)
+			warn("Unknown configuration field \"%s\" from environment variable %s",
+			    c->unknown[i].key, c->unknown[i].var);
+		else
+			warn("Unknown configuration field \"%s\" from toml file %s",
+			    c->unknown[i].key, c->path);
+}
+
+void
 fshut_stdout(void)
 {
 	/* A full disk or a closed pipe must not pass as success. */

@@ -57,6 +57,13 @@ void diec(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* "Warning: <msg>" on stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct cfg;
+/*
+ * For programs, after cfg_load: one warning per key of c->unknown, thin-edge's
+ * words, once per run. quiet is $TEDGE_QUIET_UNKNOWN_KEYS: set and non-empty
+ * (a composing script has shown them already), nothing is printed.
+ */
+void warn_unknown_keys(const struct cfg *c, const char *quiet);
 /* A usage error as clap shows one: "error: <msg>", an empty line, "For
  * more information, try '--help'."; exit 2. */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -141,7 +148,7 @@ char *pem_cert_cn(const char *path);
 enum cfg_type {
 	CFG_STR, CFG_PATH, CFG_DOMAIN, CFG_HOSTPORT, CFG_PORT, CFG_PORT_NZ,
 	CFG_U32, CFG_BOOL, CFG_IP, CFG_LIST, CFG_DURATION, CFG_ENUM,
-	CFG_DEVICE_ID
+	CFG_DEVICE_ID, CFG_TOPIC_ID
 };
 
 enum cfg_default {
@@ -161,6 +168,12 @@ struct cfg_key {
 	const char *doc;
 	const char *note;
 	const char *examples;	/* comma-separated */
+	/*
+	 * The key's own rules beyond its type's, on the canonical value: 0,
+	 * or -1 with the reason pushed. NULL: none. Whatever judges a value
+	 * (set, the file, TEDGE_*, cfg_check) uses this one.
+	 */
+	int (*check)(const char *val);
 };
 
 extern const struct cfg_key cfg_keys[];
@@ -170,12 +183,20 @@ extern const size_t cfg_nkeys;
 #define CFG_ENV		1	/* apply TEDGE_* overrides (reads only) */
 #define CFG_WRITE	2	/* take the writers' lock; for cfg_save */
 
+/* A key that is none of ours: kept, and reported by the program. */
+struct cfg_unknown {
+	char *key;	/* as thin-edge names it: "c8y.future", "c8y_unknown" */
+	char *var;	/* the TEDGE_* variable it came from; NULL: the file */
+};
+
 struct cfg {
 	char *dir;		/* configuration directory */
 	char *path;		/* <dir>/tedge.toml */
 	struct toml *doc;	/* the file, an empty table when missing */
 	char **env;		/* per key: override value, "" = back to default */
 	int lockfd;
+	struct cfg_unknown *unknown;	/* in the file, then in TEDGE_* */
+	size_t nunknown;
 };
 
 /*
@@ -210,6 +231,12 @@ int cfg_need(struct cfg *c, const char *name, char **out);
  * Returns 0, or -1 with the cause chain "Failed to parse input" + reason.
  */
 int cfg_parse(const struct cfg_key *k, const char *in, char **out);
+/*
+ * Judges a canonical value of k (one read from anywhere, a default
+ * included) by the key's own rules, as cfg_parse does: 0, or -1 with the
+ * reason pushed.
+ */
+int cfg_check(const struct cfg_key *k, const char *val);
 /* The value as get and list print it (lists as ["a", "b"]); malloc'd. */
 char *cfg_render(const struct cfg_key *k, const char *val);
 /* Stores a canonical value in the document / removes it (no I/O). */
@@ -220,6 +247,9 @@ int cfg_save(struct cfg *c);
 /* Seconds in a duration value ("60", "90s", "1h 30m", "365d"). 0, or -1
  * with the reason pushed. */
 int cfg_duration_secs(const char *val, unsigned long long *secs);
+/* The code point at *p, with *p moved past it; -1 for a malformed,
+ * overlong or surrogate UTF-8 sequence (*p then unchanged). */
+long utf8_next(const unsigned char **p);
 /* Rust's Debug form of s ("a\"b", control characters escaped), as thin-edge
  * shows values in messages; malloc'd. */
 char *quote_debug(const char *s);

@@ -211,14 +211,15 @@ test_expect_success 'add and remove on a list sort and deduplicate' '
 	test_cmp expect actual
 '
 
+# c8y.topics, not c8y.smartrest.templates: a template id cannot hold a blank.
 test_expect_success 'set of a list splits on commas without trimming' '
-	tedge-config set c8y.smartrest.templates "a, b,,c" &&
+	tedge-config set c8y.topics "a, b,,c" &&
 	echo "[\"a\", \" b\", \"c\"]" >expect &&
-	tedge-config get c8y.smartrest.templates >actual &&
+	tedge-config get c8y.topics >actual &&
 	test_cmp expect actual &&
-	tedge-config set c8y.smartrest.templates "" &&
+	tedge-config set c8y.topics "" &&
 	echo "[]" >expect &&
-	tedge-config get c8y.smartrest.templates >actual &&
+	tedge-config get c8y.topics >actual &&
 	test_cmp expect actual
 '
 

@@ -18,6 +18,51 @@ test_expect_success 'the table covers every key but the derived ones' '
 	test_cmp keys covered
 '
 
+test_expect_success 'the keys of thin-edge 1.x tests: their defaults' '
+	tedge-config --config-dir fresh list >list &&
+	cat >expect <<-\EOF &&
+	certificate.organization_unit=Device
+	c8y.proxy.bind.address=127.0.0.1
+	c8y.proxy.bind.port=8001
+	c8y.proxy.client.host=127.0.0.1
+	c8y.proxy.client.port=8001
+	c8y.software_management.api=legacy
+	c8y.software_management.with_types=false
+	mqtt.topic_root=te
+	mqtt.device_topic_id=device/main//
+	http.client.port=8000
+	http.client.host=127.0.0.1
+	EOF
+	grep -e "^certificate.organization_unit=" -e "^c8y.proxy" -e "^c8y.software_management" \
+		-e "^mqtt.topic_root=" -e "^mqtt.device_topic_id=" -e "^http.client" list >actual &&
+	test_cmp expect actual &&
+	for key in apt.name apt.maintainer; do
+		test_expect_code 1 tedge-config --config-dir fresh get $key >out 2>err &&
+		test_must_be_empty out &&
+		echo "The provided config key: '\''$key'\'' is not set" >expect &&
+		test_cmp expect err || return 1
+	done
+'
+
+test_expect_success 'c8y.proxy.client.port follows c8y.proxy.bind.port; types as thin-edge' '
+	tedge-config --config-dir fresh set c8y.proxy.bind.port 8005 &&
+	echo 8005 >expect &&
+	tedge-config --config-dir fresh get c8y.proxy.client.port >actual &&
+	test_cmp expect actual &&
+	tedge-config --config-dir fresh set c8y.proxy.client.port 9000 &&
+	tedge-config --config-dir fresh set c8y.software_management.with_types true &&
+	tedge-config --config-dir fresh set mqtt.device_topic_id device/child1 &&
+	tedge-config --config-dir fresh set apt.name "tedge.*" &&
+	test_grep "^port = 8005$" fresh/tedge.toml &&
+	test_grep "^port = 9000$" fresh/tedge.toml &&
+	test_grep "^with_types = true$" fresh/tedge.toml &&
+	test_grep "^device_topic_id = \"device/child1//\"$" fresh/tedge.toml &&
+	test_grep "^name = \"tedge\.\*\"$" fresh/tedge.toml &&
+	test_grep "^\[c8y.proxy.bind\]$" fresh/tedge.toml &&
+	test_grep "^\[c8y.software_management\]$" fresh/tedge.toml &&
+	test_grep "^\[apt\]$" fresh/tedge.toml
+'
+
 while IFS='|' read -r key input want; do
 	case $key in '#'*|'') continue ;; esac
 	test_expect_success "set/get/unset $key" '

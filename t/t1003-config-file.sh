@@ -211,8 +211,92 @@ test_expect_success 'etc/tedge.toml shows every key, and uncommented gives the d
 	sed "s|$TRASH_DIRECTORY/empty|/etc/tedge|" >defaults &&
 	grep -v -e "^device.id=" -e "^c8y.url=" -e "^c8y.http=" -e "^c8y.mqtt=" -e "^az.url=" \
 		-e "^aws.url=" -e "^mqtt.client.auth" -e "^mqtt.external" \
-		-e "^software.plugin.default=" from-file >actual &&
+		-e "^software.plugin.default=" -e "^apt\." from-file >actual &&
 	test_cmp defaults actual
+'
+
+test_expect_success 'setup: a file with a typo, an unknown key and an unknown table' '
+	mkdir -p unk &&
+	cat >unk/tedge.toml <<-\EOF &&
+	[c8y]
+	ulr = "typo.example.com"
+	url = "ok.example.com"
+	smartrest.unknown = 1
+
+	[flows.memory]
+	heap_size = 16777216
+
+	[config]
+	version = "2"
+	EOF
+	f="$TRASH_DIRECTORY/unk/tedge.toml" &&
+	cat >unk.expect <<-EOF
+	Warning: Unknown configuration field "c8y.ulr" from toml file $f
+	Warning: Unknown configuration field "c8y.smartrest.unknown" from toml file $f
+	Warning: Unknown configuration field "flows" from toml file $f
+	EOF
+'
+
+test_expect_success 'unknown keys: one warning each on stderr, thin-edge'\''s words; the value still printed' '
+	tedge-config --config-dir unk get c8y.url >out 2>err &&
+	echo ok.example.com >expect &&
+	test_cmp expect out &&
+	test_cmp unk.expect err
+'
+
+test_expect_success 'unknown keys: list does not show them as keys, --all neither' '
+	tedge-config --config-dir unk list >out 2>err &&
+	test_cmp unk.expect err &&
+	test_grep "^c8y.url=ok.example.com$" out &&
+	test_grep ! -e ulr -e unknown -e flows out &&
+	tedge-config --config-dir unk list --all >out 2>/dev/null &&
+	test_grep ! -e ulr -e unknown -e flows out &&
+	tedge-config --config-dir unk list --doc >out 2>/dev/null &&
+	test_grep ! -e ulr -e "smartrest.unknown" -e "^ *flows" out
+'
+
+test_expect_success 'unknown keys: a write warns once too, and keeps them' '
+	tedge-config --config-dir unk set device.type gw 2>err &&
+	test_cmp unk.expect err &&
+	test_grep "^ulr = \"typo.example.com\"$" unk/tedge.toml &&
+	test_grep "^heap_size = 16777216$" unk/tedge.toml &&
+	tedge-config --config-dir unk unset device.type 2>err &&
+	test_cmp unk.expect err
+'
+
+test_expect_success 'unknown keys: every program that reads the file tells, once' '
+	tedge-bridge-gen --config-dir unk local >out 2>err &&
+	test_cmp unk.expect err &&
+	test_expect_code 1 tedge-cert --config-dir unk show >out 2>err &&
+	head -n 3 err >err.head &&
+	test_cmp unk.expect err.head &&
+	sed 1,3d err >err.tail &&
+	test_grep ! "^Warning: Unknown" err.tail
+'
+
+test_expect_success 'TEDGE_QUIET_UNKNOWN_KEYS set and non-empty: no warning; empty: warnings' '
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir unk get c8y.url >out 2>err &&
+	test_must_be_empty err &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 TEDGE_C8Y_UNKNOWN_CONFIGURATION=x \
+		tedge-bridge-gen --config-dir unk local >out 2>err &&
+	test_must_be_empty err &&
+	TEDGE_QUIET_UNKNOWN_KEYS= tedge-config --config-dir unk get c8y.url >out 2>err &&
+	test_cmp unk.expect err
+'
+
+test_expect_success 'an unknown TEDGE_ variable comes after the file, in the same words' '
+	TEDGE_C8Y_UNKNOWN_CONFIGURATION=1 tedge-config --config-dir unk get c8y.url >out 2>err &&
+	cp unk.expect expect &&
+	echo "Warning: Unknown configuration field \"c8y_unknown_configuration\" from environment variable TEDGE_C8Y_UNKNOWN_CONFIGURATION" >>expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a file of known keys only: no warning' '
+	mkdir -p known &&
+	tedge-config --config-dir known set c8y.url k.example.com &&
+	tedge-config --config-dir known set c8y.smartrest.templates a,b &&
+	tedge-config --config-dir known get c8y.url >out 2>err &&
+	test_must_be_empty err
 '
 
 test_done

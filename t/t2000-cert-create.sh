@@ -19,8 +19,8 @@ test_expect_success OPENSSL 'P-256 key, ECDSA-SHA256, v3, subject = issuer' '
 	test_grep "Signature Algorithm: ecdsa-with-SHA256" text &&
 	test_grep "ASN1 OID: prime256v1" text &&
 	test_grep "Public-Key: (256 bit)" text &&
-	test_grep "Subject: CN = dev-001, O = Thin Edge, OU = Test Device$" text &&
-	test_grep "Issuer: CN = dev-001, O = Thin Edge, OU = Test Device$" text &&
+	test_grep "Subject: CN = dev-001, O = Thin Edge, OU = Device$" text &&
+	test_grep "Issuer: CN = dev-001, O = Thin Edge, OU = Device$" text &&
 	openssl verify -CAfile "$cert" "$cert"
 '
 
@@ -154,6 +154,44 @@ test_expect_success OPENSSL 'every allowed character is accepted' '
 test_expect_success 'create without --device-id is a usage error' '
 	test_expect_code 2 tedge-cert --config-dir none create 2>err &&
 	test_grep "device-id" err
+'
+
+test_expect_success 'create without --device-id and without device.id: the reference sentence' '
+	test_expect_code 2 tedge-cert --config-dir none create 2>err &&
+	test_grep "No device ID is provided. Use \`--device-id <name>\` option to specify the device ID." err &&
+	test_path_is_missing none/device-certs/tedge-certificate.pem
+'
+
+test_expect_success OPENSSL 'create without --device-id uses device.id when it is set (1.5+)' '
+	tedge-config --config-dir byid set device.id stored-id &&
+	tedge-cert --config-dir byid create 2>err &&
+	echo "Certificate was successfully created" >expect &&
+	test_cmp expect err &&
+	openssl x509 -in byid/device-certs/tedge-certificate.pem -noout -subject -nameopt RFC2253 >subject &&
+	echo "subject=OU=Device,O=Thin Edge,CN=stored-id" >expect &&
+	test_cmp expect subject &&
+	TEDGE_DEVICE_ID=env-id tedge-cert --config-dir byenv create &&
+	openssl x509 -in byenv/device-certs/tedge-certificate.pem -noout -subject -nameopt RFC2253 >subject &&
+	echo "subject=OU=Device,O=Thin Edge,CN=env-id" >expect &&
+	test_cmp expect subject
+'
+
+test_expect_success OPENSSL '--device-id wins over device.id' '
+	tedge-config --config-dir both set device.id stored-id &&
+	tedge-cert --config-dir both create --device-id given-id &&
+	echo given-id >expect &&
+	tedge-config --config-dir both get device.id >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success OPENSSL 'the default organization unit is Device, as thin-edge since 1.5' '
+	echo Device >expect &&
+	tedge-config --config-dir ou get certificate.organization_unit >actual &&
+	test_cmp expect actual &&
+	tedge-cert --config-dir ou create --device-id ou-dev &&
+	openssl x509 -in ou/device-certs/tedge-certificate.pem -noout -subject -nameopt RFC2253 >subject &&
+	echo "subject=OU=Device,O=Thin Edge,CN=ou-dev" >expect &&
+	test_cmp expect subject
 '
 
 test_expect_success OPENSSL 'organization, unit and validity come from tedge.toml' '

@@ -16,7 +16,7 @@ test_expect_success OPENSSL 'create-csr without a key makes one (0400) and a CSR
 	test_grep "^-----BEGIN CERTIFICATE REQUEST-----$" "$csr" &&
 	openssl req -in "$csr" -noout -verify 2>&1 | grep -i "verif.* ok" &&
 	openssl req -in "$csr" -noout -subject -nameopt sep_comma_plus_space,sname >subject &&
-	echo "subject=CN=csr-dev, O=Thin Edge, OU=Test Device" >expect &&
+	echo "subject=CN=csr-dev, O=Thin Edge, OU=Device" >expect &&
 	test_cmp expect subject &&
 	openssl req -in "$csr" -noout -pubkey >pub.csr &&
 	openssl pkey -in "$key" -pubout >pub.key &&

@@ -28,8 +28,11 @@ test_expect_success 'before the upload, the stand-in broker refuses the device' 
 	test_must_fail device_pub
 '
 
+# (A root path that exists but holds no CA: a missing one is now refused
+# before any connection, by name; see below.)
 test_expect_success 'a stand-in the device does not trust is refused, no insecure fallback' '
-	test_expect_code 1 env C8Y_PASSWORD=$C8Y_STANDIN_SECRET TEDGE_C8Y_ROOT_CERT_PATH=/nonexistent \
+	mkdir -p no-roots &&
+	test_expect_code 1 env C8Y_PASSWORD=$C8Y_STANDIN_SECRET TEDGE_C8Y_ROOT_CERT_PATH="$PWD/no-roots" \
 		tedge-cert upload c8y --user user 2>err &&
 	test_grep "^Error: failed to upload root certificate$" err &&
 	test_grep "HTTP Connection Problem: SSL certificate problem" err &&
@@ -111,8 +114,9 @@ test_expect_success 'no c8y.url: the seed'\''s words' '
 	test_grep "Required configuration item is not provided '\''c8y.url'\'', run '\''tedge config set c8y.url <value>'\'' to add it to config." err
 '
 
+# Without a terminal: with one, no --user and no C8Y_USER is a prompt.
 test_expect_success 'usage errors: no --user, another cloud' '
-	test_expect_code 2 tedge-cert upload c8y 2>err &&
+	test_expect_code 2 setsid tedge-cert upload c8y </dev/null 2>err &&
 	test_grep "user" err &&
 	test_expect_code 2 tedge-cert upload az --user u &&
 	test_expect_code 2 tedge-cert upload --user u
@@ -123,7 +127,60 @@ test_expect_success 'no terminal and no other source: a clear error, not a hang'
 	test_grep "cannot ask for the password on /dev/tty" err
 '
 
+test_expect_success 'a missing c8y.root_cert_path is named, before any request or prompt' '
+	: >"$C8Y_STANDIN_DIR/http.log" &&
+	test_expect_code 1 env TEDGE_C8Y_ROOT_CERT_PATH=/nonexistent/roots.pem \
+		setsid tedge-cert upload c8y --user user </dev/null 2>err &&
+	cat >expect <<-\EOF &&
+	Error: failed to upload root certificate
+
+	Caused by:
+	    c8y.root_cert_path: /nonexistent/roots.pem: No such file or directory (os error 2)
+	EOF
+	test_cmp expect err &&
+	test_must_be_empty "$C8Y_STANDIN_DIR/http.log"
+'
+
+test_lazy_prereq AS_NOBODY '
+	test_have_prereq ROOT && command -v setpriv &&
+	setpriv --reuid=nobody --regid=nogroup --clear-groups true
+'
+
+test_expect_success AS_NOBODY 'an unreadable c8y.root_cert_path is named too' '
+	chmod 755 "$TRASH_DIRECTORY" "$TEDGE_CONFIG_DIR" &&
+	cp "$C8Y_STANDIN_CA" locked.pem &&
+	chmod 600 locked.pem &&
+	test_expect_code 1 env C8Y_PASSWORD=x TEDGE_C8Y_ROOT_CERT_PATH="$PWD/locked.pem" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		tedge-cert upload c8y --user user 2>err &&
+	test_grep "^    c8y.root_cert_path: $PWD/locked.pem: Permission denied (os error 13)$" err
+'
+
+test_expect_success 'C8Y_USER stands for --user' '
+	C8Y_USER=user C8Y_PASSWORD=$C8Y_STANDIN_SECRET setsid tedge-cert upload c8y </dev/null 2>err &&
+	test_grep "Certificate already exists in the cloud." err
+'
+
 test_lazy_prereq TMUX 'command -v tmux'
+
+test_expect_success TMUX 'no --user, no C8Y_USER: "Enter username: " on the terminal, echoed' '
+	sock="tedge-test3-$$" &&
+	test_when_finished "tmux -L $sock kill-server 2>/dev/null; true" &&
+	tmux -L $sock new-session -d -s u -x 160 -y 20 \
+		"env -u C8Y_USER tedge-cert upload c8y; echo rc=\$? >rc.user; sleep 60" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 7>&- &&
+	test_wait_for 10 "tmux -L $sock capture-pane -p -t u | grep -q \"Enter username:\"" &&
+	tmux -L $sock send-keys -t u "user" Enter &&
+	test_wait_for 10 "tmux -L $sock capture-pane -p -t u | grep -q \"Enter password:\"" &&
+	tmux -L $sock send-keys -t u "$C8Y_STANDIN_SECRET" Enter &&
+	test_wait_for 20 "test -s rc.user" &&
+	echo rc=0 >expect &&
+	test_cmp expect rc.user &&
+	tmux -L $sock capture-pane -p -t u >screen &&
+	test_grep "^Enter username: user$" screen &&
+	test_grep "Certificate already exists in the cloud." screen &&
+	test_grep ! "$C8Y_STANDIN_SECRET" screen
+'
 
 test_expect_success TMUX 'the prompt on a terminal does not echo the password' '
 	sock="tedge-test-$$" &&

@@ -322,6 +322,51 @@ test_expect_success 'a configuration directory with a newline: the derived paths
 	test_path_is_missing "$dir/mosquitto-conf"
 '
 
+# One check per key (lib/config.c): tedge-config set refuses, when the value
+# is set, what tedge-bridge-gen would refuse later, for the same reason.
+test_expect_success 'config set refuses what bridge-gen refuses, with its reason' '
+	cat >same.cases <<-EOF &&
+	c8y|c8y.smartrest.templates|a b|["a b"]
+	c8y|c8y.smartrest.templates|a/#|"a/#"
+	c8y|c8y.smartrest.templates|ok,+|["ok", "+"]
+	c8y|c8y.mqtt|example.com:0|"example.com:0"
+	c8y|c8y.url|-example.com|"-example.com"
+	c8y|c8y.root_cert_path|$TRASH_DIRECTORY/roots |"$TRASH_DIRECTORY/roots "
+	c8y|c8y.bridge.keepalive_interval|1d|"1d"
+	az|az.url|-x.azure-devices.net|"-x.azure-devices.net"
+	local|mqtt.external.bind.port|0|0
+	local|mqtt.external.bind.interface|wl an0|"wl an0"
+	local|mqtt.external.cert_file|/x\357\277\277|"/x\\uFFFF"
+	EOF
+	while IFS="|" read -r cloud key value toml; do
+		case $value in *\\*) value=$(printf "$value") ;; esac &&
+		cp good.toml "$TEDGE_CONFIG_DIR/tedge.toml" &&
+		test_expect_code 1 tedge-config set -- "$key" "$value" 2>err &&
+		test_cmp good.toml "$TEDGE_CONFIG_DIR/tedge.toml" &&
+		test_grep "^Error: failed to set the configuration key: .$key." err &&
+		tail -n 1 err | sed "s/^ *1: //" >reason &&
+		test_grep -v "Failed to parse input" reason &&
+		in_toml "$cloud" "$key" "$toml" &&
+		test_grep -F -f reason err || { echo "not the same: $key $value" >&2; return 1; }
+	done <same.cases
+'
+
+test_expect_success 'the templates of the issue: a b and a/#, in bridge-gen'\''s words' '
+	cp good.toml "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	for v in "a b" "a/#"; do
+		test_expect_code 1 tedge-config set c8y.smartrest.templates "$v" 2>err &&
+		cat >expect <<-EOF &&
+		Error: failed to set the configuration key: '\''c8y.smartrest.templates'\'' with value: $v.
+
+		Caused by:
+		    0: Failed to parse input
+		    1: a template id holds no blank, '\''/'\'', '\''+'\'', '\''#'\'' or '\''"'\'': it is one level of an MQTT topic
+		EOF
+		test_cmp expect err || return 1
+	done &&
+	test_cmp good.toml "$TEDGE_CONFIG_DIR/tedge.toml"
+'
+
 test_expect_success 'after all that, the good configuration still gives the good files' '
 	cp good.toml "$TEDGE_CONFIG_DIR/tedge.toml" &&
 	for cloud in c8y az aws local; do
