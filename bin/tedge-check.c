@@ -1896,6 +1896,8 @@ main(int argc, char *argv[])
 	}
 	cfgdir = paths_config_dir(dir);
 	cfg_ok = cfg_load(&cfg, cfgdir, CFG_ENV) == 0;
+	if (cfg_ok)
+		warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if (!cfg_ok && strcmp(cmd, "doctor"))
 		die("failed to read the configuration");
 	mosquitto_lib_init();

@@ -1986,6 +1986,7 @@ choose(const char *opt, int *code, const char **headline)
 		 * override scan, which would warn about TEDGE_SVC_ROOT. */
 		if (cfg_load(&c, confdir, 0) < 0)
 			return err_push("failed to read the configuration in %s", confdir);
+		warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 		r = cfg_get_str(&c, "service.manager", &cfgval);
 		cfg_free(&c);
 		if (r < 0)

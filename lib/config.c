@@ -261,7 +261,7 @@ static const struct { const char *from, *to; } migrations[] = {
 /* Toolkit variables that share the TEDGE_ prefix but are not keys. */
 static const char *const not_keys[] = {
 	"CONFIG_DIR", "CLOUD_PROFILE", "ERROR_CONTEXT", "EXEC_PATH", "DEBUG",
-	"SVC_ROOT", "SVC_INITDIR", "QUIET_UNKNOWN_KEYS",
+	"SVC_ROOT", "SVC_INITDIR", "QUIET_UNKNOWN_KEYS", "CHECK_KERNEL_LOG",
 };
 
 /* Compares a spelling with a canonical name, '.' and '_' being one. */
