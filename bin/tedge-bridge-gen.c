@@ -4,6 +4,7 @@
  *
  *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD
+ *   tedge-bridge-gen [--config-dir DIR] --include
  *
  * CLOUD c8y, az or aws makes the bridge file of that cloud (c8y-bridge.conf,
  * az-bridge.conf, aws-bridge.conf); local makes tedge-mosquitto.conf, the
@@ -14,7 +15,12 @@
  * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
  * it). The files in mosquitto-conf/ are this program's: --path prints where
  * one is (for the flows, which must not work it out again), --remove removes
- * it and syncs the directory (nothing to remove is no error).
+ * it and syncs the directory (nothing to remove is no error). --include
+ * adds `include_dir <config-dir>/mosquitto-conf` to the broker's own
+ * configuration (tedge init), once. --write of a cloud's bridge gives the
+ * certificate and key to the broker's user (root only), on descriptors of
+ * the files themselves. No link is followed where others could have put it
+ * (lib/fs.c).
  *
  * Reads <config-dir>/tedge.toml with TEDGE_<KEY> overrides, the device
  * certificate (its CN is device.id), the root certificate path (stat: a
@@ -49,6 +55,7 @@
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --include\n"
 "\n"
 "Print or write the mosquitto configuration made from tedge.toml.\n"
 "\n"
@@ -65,6 +72,7 @@ static const char usage_text[] =
 "  -o, --output FILE     replace FILE instead of printing it\n"
 "  -p, --path            print the path of the file in DIR/mosquitto-conf/\n"
 "  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
+"  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -581,6 +589,121 @@ gen_local(struct cfg *c, struct buf *b)
 	return 1;
 }
 
+/*
+ * mosquitto drops root and reads the certificate and key the bridge names,
+ * whoever made them. Each is given to it on a descriptor of the file itself
+ * (fs_give): a key swapped for a link to /etc/shadow is refused, not handed
+ * over.
+ */
+static void
+give_to_broker(struct cfg *c)
+{
+	static const char *const keys[] = { "device.cert_path", "device.key_path" };
+	struct stat st;
+	const char *p;
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+
+	fs_broker_owner(&uid, &gid);
+	if (uid == (uid_t)-1)
+		return;
+	/* A file that is not there is left to the certificate check that
+	 * the flows run first, as before. */
+	for (i = 0; i < LEN(keys); i++)
+		if ((p = value(c, keys[i])) && (lstat(p, &st) == 0 || errno != ENOENT) &&
+		    fs_give(p, uid, gid) < 0)
+			die("mosquitto could not read '%s' (%s).", keys[i], p);
+}
+
+/* Whether line (n bytes) is the directive name, then a blank or its end. */
+static int
+is_directive(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	return n >= k && !strncmp(line, name, k) &&
+	    (n == k || line[k] == ' ' || line[k] == '\t');
+}
+
+/* Whether line is "include_dir <dir>", blanks around the words allowed. */
+static int
+is_include_of(const char *line, size_t n, const char *dir)
+{
+	size_t k = strlen(dir);
+
+	if (!is_directive(line, n, "include_dir"))
+		return 0;
+	while (*line == ' ' || *line == '\t')
+		line++, n--;
+	line += 11, n -= 11;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		n--;
+	return n == k && !strncmp(line, dir, k);
+}
+
+/*
+ * --include: makes the broker's configuration (mqtt.broker.config_path)
+ * load <config-dir>/mosquitto-conf. The line goes before the first
+ * listener, security or include line, since mosquitto wants the
+ * per_listener_settings that the included file sets before those; at the
+ * end when there is none. Once: a file that has it is left alone. The file
+ * is replaced atomically, with its mode and owner. A directory a directive
+ * could not hold (a newline in it would add lines of its own) is refused.
+ */
+static int
+add_include(struct cfg *c)
+{
+	static const char *const before[] = { "listener", "port",
+		"per_listener_settings", "allow_anonymous", "password_file",
+		"acl_file", "include_dir", "bind_address", "require_certificate",
+		"psk_file", "plugin", "auth_plugin" };
+	const char *conf, *p, *end, *at = NULL;
+	char *dir, *text, *out;
+	struct stat st;
+	size_t len, i, n;
+
+	conf = value(c, "mqtt.broker.config_path");
+	dir = keep(path_join(c->dir, "mosquitto-conf"));
+	if (cfg_check_mosq_path(dir) < 0)
+		die("the configuration directory %s cannot be named in %s", keep(shown(c->dir)), conf);
+	if (fs_mkdirp(dir, 0755) < 0)
+		die("Directory Error. Check permissions for %s.", dir);
+	if (stat(conf, &st) < 0 && errno == ENOENT) {
+		fprintf(stderr, "Warning: %s does not exist; mosquitto will not load %s until it includes it.\n",
+		    conf, dir);
+		return EXIT_OK;
+	}
+	if (!(text = fs_read(conf, 1 << 20, &len)))
+		die("File Error. Check permissions for %s.", conf);
+	keep(text);
+	if (strlen(text) != len)
+		die("%s holds a NUL byte: not a mosquitto configuration", conf);
+	for (p = text; p < text + len; p = end + 1) {
+		if (!(end = memchr(p, '\n', (size_t)(text + len - p))))
+			end = text + len;
+		n = (size_t)(end - p);
+		if (is_include_of(p, n, dir))
+			return EXIT_OK;
+		for (i = 0; !at && i < LEN(before); i++)
+			if (is_directive(p, n, before[i]))
+				at = p;
+	}
+	if (!at)
+		out = xasprintf("%s%sinclude_dir %s\n", text,
+		    len && text[len - 1] != '\n' ? "\n" : "", dir);
+	else
+		out = xasprintf("%.*sinclude_dir %s\n%s", (int)(at - text), text, dir, at);
+	keep(out);
+	if (fs_write_atomic(conf, out, strlen(out), st.st_mode & 07777) < 0)
+		die("File Error. Check permissions for %s.", conf);
+	return EXIT_OK;
+}
+
 /* --path and --remove: where the file is, without reading tedge.toml. */
 static int
 file_op(const char *dir, const char *file, int remove)
@@ -616,6 +739,7 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "path", no_argument, NULL, 'p' },
 		{ "remove", no_argument, NULL, 'r' },
+		{ "include", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -624,13 +748,12 @@ main(int argc, char *argv[])
 	const char *dir = NULL, *output = NULL, *name, *file, *dbg;
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
-	struct stat st;
 	struct cfg c;
-	int ch, wflag = 0, pflag = 0, rflag = 0, made, fresh;
+	int ch, wflag = 0, pflag = 0, rflag = 0, iflag = 0, made;
 	size_t i;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:wo:prhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:wo:prihV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
@@ -647,6 +770,9 @@ main(int argc, char *argv[])
 		case 'r':
 			rflag = 1;
 			break;
+		case 'i':
+			iflag = 1;
+			break;
 		case 'h':
 			exit_help(usage_text);
 		case 'V':
@@ -658,6 +784,23 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (iflag) {
+		if (wflag + !!output + pflag + rflag)
+			die_usage("%s", "--include goes alone");
+		if (argc > 0)
+			die_usage("unexpected argument '%s' found", argv[0]);
+		if (dir && !*dir)
+			die_usage("%s", "--config-dir needs a non-empty directory");
+		what = xstrdup("the include of the configuration directory");
+		if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+			fail();
+		warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+		ch = add_include(&c);
+		free_kept();
+		free(what);
+		cfg_free(&c);
+		return ch;
+	}
 	if (argc < 1)
 		die_usage("%s", "a cloud is required: c8y, az, aws or local");
 	if (argc > 1)
@@ -695,14 +838,13 @@ main(int argc, char *argv[])
 	if (made && wflag) {
 		mdir = keep(path_join(c.dir, "mosquitto-conf"));
 		/* A directory we make must let a non-root mosquitto in,
-		 * whatever the umask; one that exists is the admin's. */
-		fresh = stat(mdir, &st) < 0;
-		if (fs_mkdirp(mdir, 0755) < 0 || (fresh && chmod(mdir, 0755) < 0)) {
-			if (fresh && err_count() == 0)
-				err_pushsysf(errno, "cannot change the mode of %s", mdir);
+		 * whatever the umask (fs_mkdirp); one that exists is the
+		 * admin's. */
+		if (fs_mkdirp(mdir, 0755) < 0)
 			die("Directory Error. Check permissions for %s.", mdir);
-		}
 		path = keep(path_join(mdir, file));
+		if (cl)
+			give_to_broker(&c);
 	} else if (made && output) {
 		path = keep(xstrdup(output));
 	}

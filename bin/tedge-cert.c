@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,18 +90,6 @@ conf(const char *key, const char *what)
 }
 
 /* --- files ---------------------------------------------------------- */
-
-/* The broker's user owns the certificate and the key: mosquitto drops
- * root and must read them for the bridge. */
-static void
-broker_owner(uid_t *uid, gid_t *gid)
-{
-	struct passwd *pw = geteuid() == 0 ? getpwnam("mosquitto") : NULL;
-
-	*uid = pw ? pw->pw_uid : (uid_t)-1;
-	*gid = pw ? pw->pw_gid : (gid_t)-1;
-}
-
 static int
 same_dir(const char *a, const char *b)
 {
@@ -157,7 +144,7 @@ create_file(const char *path, const void *data, size_t len, mode_t mode, int syn
 		errno = e;
 		return -1;
 	}
-	broker_owner(&uid, &gid);
+	fs_broker_owner(&uid, &gid);
 	if (write(fd, data, len) != (ssize_t)len || fdatasync(fd) < 0 ||
 	    (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0) {
 		e = errno ? errno : EIO;

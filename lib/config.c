@@ -604,6 +604,12 @@ check_mosq_path(const char *s)
 	return 0;
 }
 
+int
+cfg_check_mosq_path(const char *s)
+{
+	return check_mosq_path(s);
+}
+
 /* A host name, an IPv4 address or an IPv6 address in brackets: what the
  * address line can carry (mosquitto splits it at blanks and at the last
  * colon, and a '#' there starts a comment). n bytes of s. */

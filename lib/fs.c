@@ -5,27 +5,67 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tedge.h"
 
-/* Resolves symbolic links at path (at most 16), so that the link's target is
- * what gets replaced. Returns a malloc'd path. */
-static char *
-resolve_links(const char *path)
+/*
+ * Whether a symbolic link may be followed when writing as root: only one
+ * that nobody else could have put there. The link must be ours (or root's)
+ * and sit in a directory that is ours (or root's) and that no one else may
+ * write, or that is sticky (others cannot replace a link of ours there).
+ * A link in mosquitto-conf/ owned by the broker's user is refused: that
+ * user could point it at any file of root's.
+ */
+static int
+link_trusted(const char *link, const struct stat *lst)
+{
+	char *dir, *slash = strrchr(link, '/');
+	struct stat st;
+	uid_t me = geteuid();
+	int ok;
+
+	if (lst->st_uid != me && lst->st_uid != 0)
+		return 0;
+	if (!slash)
+		dir = xstrdup(".");
+	else if (slash == link)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(link, (size_t)(slash - link));
+	ok = stat(dir, &st) == 0 && (st.st_uid == me || st.st_uid == 0) &&
+	    (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
+	free(dir);
+	return ok;
+}
+
+char *
+fs_resolve_trusted(const char *path)
 {
 	char *cur = xstrdup(path), buf[PATH_MAX], *slash, *next;
+	struct stat lst;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < 16; i++) {
+		if (lstat(cur, &lst) < 0 || !S_ISLNK(lst.st_mode))
+			return cur;
+		if (!link_trusted(cur, &lst)) {
+			err_pushsysf(EPERM, "refusing to follow the symbolic link %s: "
+			    "other users can change it or its directory", cur);
+			free(cur);
+			errno = EPERM;
+			return NULL;
+		}
 		n = readlink(cur, buf, sizeof(buf) - 1);
 		if (n < 0)
-			break;
+			return cur;
 		buf[n] = '\0';
 		if (buf[0] == '/' || !(slash = strrchr(cur, '/')))
 			next = xstrdup(buf);
@@ -34,7 +74,10 @@ resolve_links(const char *path)
 		free(cur);
 		cur = next;
 	}
-	return cur;
+	err_pushsysf(ELOOP, "cannot resolve %s", path);
+	free(cur);
+	errno = ELOOP;
+	return NULL;
 }
 
 static int
@@ -55,30 +98,45 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Creates a new file for a temporary name in the directory dfd, never
+ * through a link: O_EXCL|O_NOFOLLOW, mode 0600 whatever the umask. The name
+ * (".<base>.XXXXXX") goes to tmp (at least len bytes).
+ */
 static int
-fsync_dir(const char *dir)
+create_temp(int dfd, const char *base, char *tmp, size_t len)
 {
-	int fd, r;
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static unsigned long seq;
+	unsigned long x;
+	struct timespec ts;
+	int i, j, fd;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	/* Some file systems cannot fsync a directory; the rename stands. */
-	if (r < 0 && (errno == EINVAL || errno == EBADF))
-		r = 0;
-	close(fd);
-	return r;
+	for (i = 0; i < 100; i++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+		    (++seq * 2654435761UL);
+		snprintf(tmp, len, ".%.200s.XXXXXX", base);
+		for (j = (int)strlen(tmp) - 6; tmp[j]; j++, x /= 62)
+			tmp[j] = set[x % 62];
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }
 
 int
 fs_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	char *target, *dir, *tmp, *slash;
+	char *target, *dir, *slash, tmp[256];
+	const char *base;
 	struct stat st;
-	int fd, e, have_old;
+	int dfd = -1, fd = -1, e, have_old;
 
-	target = resolve_links(path);
+	if (!(target = fs_resolve_trusted(path)))
+		return -1;
 	slash = strrchr(target, '/');
 	if (!slash)
 		dir = xstrdup(".");
@@ -86,20 +144,22 @@ fs_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 		dir = xstrdup("/");
 	else
 		dir = xstrndup(target, (size_t)(slash - target));
-	tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : target);
-	have_old = stat(target, &st) == 0;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	base = slash ? slash + 1 : target;
+	/* Everything from here is relative to this one directory: the name is
+	 * replaced by rename, never written through. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (fd = create_temp(dfd, base, tmp, sizeof(tmp))) < 0) {
 		e = errno;
 		err_pushsys(e);
 		err_push("failed to persist temporary file: %s (os error %d)",
 		    strerror(e), e);
 		goto fail;
 	}
+	have_old = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
 	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0) {
 		e = errno;
-		err_pushsysf(e, "cannot write %s", tmp);
+		err_pushsysf(e, "cannot write %s/%s", dir, tmp);
 		goto fail_tmp;
 	}
 	/* Keep the owner of the file we replace (root editing a file that
@@ -107,45 +167,49 @@ fs_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 	if (have_old && (st.st_uid != geteuid() || st.st_gid != getegid()))
 		if (fchown(fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
 			e = errno;
-			err_pushsysf(e, "cannot change the owner of %s", tmp);
+			err_pushsysf(e, "cannot change the owner of %s/%s", dir, tmp);
 			goto fail_tmp;
 		}
 	if (fsync(fd) < 0) {
 		e = errno;
-		err_pushsysf(e, "cannot sync %s", tmp);
+		err_pushsysf(e, "cannot sync %s/%s", dir, tmp);
 		goto fail_tmp;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
 		e = errno;
-		err_pushsysf(e, "cannot write %s", tmp);
+		err_pushsysf(e, "cannot write %s/%s", dir, tmp);
 		goto fail_tmp;
 	}
 	fd = -1;
-	if (rename(tmp, target) < 0) {
+	if (renameat(dfd, tmp, dfd, base) < 0) {
 		e = errno;
 		err_pushsys(e);
 		err_push("failed to persist temporary file: %s (os error %d)",
 		    strerror(e), e);
 		goto fail_tmp;
 	}
-	if (fsync_dir(dir) < 0) {
+	if (fsync(dfd) < 0 && errno != EINVAL && errno != EBADF) {
 		/* The new content is in place; only its durability is in
 		 * doubt. Say so instead of pretending nothing happened. */
 		e = errno;
 		err_pushsysf(e, "cannot sync directory %s", dir);
-		free(target), free(dir), free(tmp);
+		close(dfd);
+		free(target), free(dir);
 		return -1;
 	}
-	free(target), free(dir), free(tmp);
+	close(dfd);
+	free(target), free(dir);
 	return 0;
 
 fail_tmp:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
 fail:
-	free(target), free(dir), free(tmp);
+	if (dfd >= 0)
+		close(dfd);
+	free(target), free(dir);
 	errno = e;
 	return -1;
 }
@@ -225,7 +289,15 @@ fs_mkdirp(const char *path, unsigned mode)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+		if (mkdir(p, mode) == 0) {
+			/* The mode asked for, whatever the umask: a 0700
+			 * device-certs/ hides the certificate from mosquitto. */
+			if (chmod(p, mode) < 0) {
+				err_pushsysf(errno, "cannot change the mode of %s", p);
+				free(p);
+				return -1;
+			}
+		} else if (errno != EEXIST) {
 			err_pushsysf(errno, "cannot create directory %s", p);
 			free(p);
 			return -1;
@@ -241,6 +313,51 @@ fs_mkdirp(const char *path, unsigned mode)
 	}
 	free(p);
 	return 0;
+}
+
+int
+fs_give(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	char *target;
+	int fd, e = 0;
+
+	if (!(target = fs_resolve_trusted(path)))
+		return -1;
+	/* The descriptor is the file that was checked; no name is looked up
+	 * again between the check and the chown. */
+	fd = open(target, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		e = errno == ELOOP ? EPERM : errno;
+	else if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	else if (st.st_nlink != 1)
+		e = EMLINK;	/* another name for it, maybe someone else's */
+	else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == EINVAL)
+		err_push("cannot give %s to the broker's user: not a regular file", target);
+	else if (e == EMLINK)
+		err_push("cannot give %s to the broker's user: it has %lu names (hard links)",
+		    target, (unsigned long)st.st_nlink);
+	else if (e)
+		err_pushsysf(e, "cannot give %s to the broker's user", target);
+	free(target);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+void
+fs_broker_owner(uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = geteuid() == 0 ? getpwnam("mosquitto") : NULL;
+
+	*uid = pw ? pw->pw_uid : (uid_t)-1;
+	*gid = pw ? pw->pw_gid : (gid_t)-1;
 }
 
 int

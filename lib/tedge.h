@@ -10,6 +10,8 @@
 #ifndef TEDGE_H
 #define TEDGE_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -112,8 +114,10 @@ char *path_clean(const char *p);
 /*
  * Replaces path with len bytes of buf, atomically: a temporary file in the
  * same directory, written, chmod'ed to mode, fsync'ed and renamed over path;
- * then the directory is fsync'ed. A symbolic link at path is followed and its
- * target replaced. Returns 0, or -1 with the cause pushed (path unchanged).
+ * then the directory is fsync'ed. A symbolic link at path is followed only
+ * when fs_resolve_trusted allows it; the temporary file is created with
+ * O_EXCL|O_NOFOLLOW and renamed over the name itself. Returns 0, or -1 with
+ * the cause pushed (path unchanged).
  */
 int fs_write_atomic(const char *path, const void *buf, size_t len,
     unsigned mode);
@@ -123,8 +127,27 @@ int fs_write_atomic(const char *path, const void *buf, size_t len,
  * cause pushed on failure (ENOENT included, so callers can test errno).
  */
 char *fs_read(const char *path, size_t max, size_t *len);
-/* mkdir -p with mode for each created directory. 0, or -1 (cause pushed). */
+/*
+ * mkdir -p; each created directory gets mode whatever the umask. 0, or -1
+ * (cause pushed).
+ */
 int fs_mkdirp(const char *path, unsigned mode);
+/*
+ * path with its symbolic links resolved, each one followed only if nobody
+ * but us or root could have made or changed it (the link and its directory
+ * ours or root's, the directory not writable by others unless sticky).
+ * malloc'd; NULL with the cause pushed (EPERM: a link refused).
+ */
+char *fs_resolve_trusted(const char *path);
+/*
+ * Gives the regular file at path to uid:gid, by fchown on a descriptor
+ * opened with O_NOFOLLOW (links resolved by fs_resolve_trusted): a file
+ * swapped for a link or a hard link to another file is refused, never
+ * given away. 0, or -1 (cause pushed).
+ */
+int fs_give(const char *path, uid_t uid, gid_t gid);
+/* The broker's user and group when root and it exists, else -1 both. */
+void fs_broker_owner(uid_t *uid, gid_t *gid);
 /*
  * Takes an exclusive lock on directory dir (flock on the directory itself,
  * so no lock file is left behind), waiting for other holders. Returns a
@@ -237,6 +260,9 @@ int cfg_parse(const struct cfg_key *k, const char *in, char **out);
  * reason pushed.
  */
 int cfg_check(const struct cfg_key *k, const char *val);
+/* A path a mosquitto directive can hold as it is: absolute, one line, valid
+ * UTF-8, no blank at the end. 0, or -1 with the reason pushed. */
+int cfg_check_mosq_path(const char *s);
 /* The value as get and list print it (lists as ["a", "b"]); malloc'd. */
 char *cfg_render(const struct cfg_key *k, const char *val);
 /* Stores a canonical value in the document / removes it (no I/O). */
