@@ -153,16 +153,19 @@ for p in tedge-config tedge-svc tedge-check tedge-bridge-gen tedge-cert; do
 	chmod +x "kill-bin/$p"
 done
 
-# killed_connect SIG "PROGRAM ARG": tedge connect c8y, sent SIG when it runs
-# that step; prints its exit code.
-killed_connect () {
+# killed_connect SIG "PROGRAM ARGS": tedge connect c8y, sent SIG when it
+# runs that step; prints its exit code. killed_disconnect: the same for
+# tedge disconnect c8y.
+killed_flow () {
 	rc=0
-	KILL_SIG=$1 KILL_AT=$2 TEDGE_EXEC_PATH="$TRASH_DIRECTORY/kill-bin" \
+	KILL_SIG=$2 KILL_AT=$3 TEDGE_EXEC_PATH="$TRASH_DIRECTORY/kill-bin" \
 		FLOW_PID_FILE="$TRASH_DIRECTORY/flow.pid" \
 		sh -c 'echo $$ >"$FLOW_PID_FILE" && exec "$0" "$@"' \
-		"$TEDGE_ROOT/bin/tedge-connect" c8y >out 2>err || rc=$?
+		"$TEDGE_ROOT/bin/$1" c8y >out 2>err || rc=$?
 	echo "$rc"
 }
+killed_connect () { killed_flow tedge-connect "$@"; }
+killed_disconnect () { killed_flow tedge-disconnect "$@"; }
 
 for step in "tedge-check register c8y" "tedge-bridge-gen c8y --write" \
 	"tedge-svc restart mosquitto" "tedge-check broker *" "tedge-svc enable mosquitto" \
@@ -213,6 +216,16 @@ test_expect_success 'SIGTERM once connected: the bridge stays' '
 	test_path_is_file "$M/c8y-bridge.conf" &&
 	tedge connect c8y --test >/dev/null &&
 	tedge disconnect c8y >/dev/null
+'
+
+test_expect_success 'SIGTERM as disconnect removes the bridge: mosquitto still drops it' '
+	tedge connect c8y >/dev/null &&
+	echo 143 >expect &&
+	killed_disconnect TERM "tedge-bridge-gen --remove c8y" >actual &&
+	test_cmp expect actual &&
+	test_path_is_missing "$M/c8y-bridge.conf" &&
+	tedge-check broker --wait 5 &&
+	test_expect_code 1 tedge-check cloud c8y --timeout 2 2>err
 '
 
 test_expect_success 'umask 077: directories and files still 0755 / 0444 / 0400, and the device connects' '
