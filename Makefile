@@ -145,6 +145,10 @@ fuzz:
 	t/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-print_final_stats=1 t/fuzz/corpus-run
 
+# bench/connect-wan's link: a TCP proxy that delays each way, and the
+# connect() that waits the handshake's round trip (LD_PRELOAD).
+BENCH_TOOLS = standin/delay-proxy standin/delay-shim.so
+
 # Each budget of SPEC §10 beside its baseline (connect needs root).
 bench: all helpers $(BENCH_TOOLS)
 	sh bench/config-get
@@ -153,9 +157,6 @@ bench: all helpers $(BENCH_TOOLS)
 	sh bench/connect
 	sh bench/connect-wan
 
-# bench/connect-wan's link: a TCP proxy that delays each way, and the
-# connect() that waits the handshake's round trip (LD_PRELOAD).
-BENCH_TOOLS = standin/delay-proxy standin/delay-shim.so
 bench-tools: $(BENCH_TOOLS)
 
 standin/delay-proxy: standin/delay-proxy.c config.mk Makefile
