@@ -145,12 +145,25 @@ fuzz:
 	t/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-print_final_stats=1 t/fuzz/corpus-run
 
+# bench/connect-wan's link: a TCP proxy that delays each way, and the
+# connect() that waits the handshake's round trip (LD_PRELOAD).
+BENCH_TOOLS = standin/delay-proxy standin/delay-shim.so
+
 # Each budget of SPEC §10 beside its baseline (connect needs root).
-bench: all helpers
+bench: all helpers $(BENCH_TOOLS)
 	sh bench/config-get
 	sh bench/cert-create
 	sh bench/size
 	sh bench/connect
+	sh bench/connect-wan
+
+bench-tools: $(BENCH_TOOLS)
+
+standin/delay-proxy: standin/delay-proxy.c config.mk Makefile
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ standin/delay-proxy.c
+
+standin/delay-shim.so: standin/delay-shim.c config.mk Makefile
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ standin/delay-shim.c -ldl
 
 # The seed's story against the Cumulocity stand-in, all in a temporary
 # directory; the machine is left as it was.
@@ -199,8 +212,8 @@ lint:
 
 clean:
 	rm -f $(PROGS) $(PROGS:=.o) bin/tedge-check-distro.o $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
-		t/fuzz/fuzz-toml
+		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
-.PHONY: all deps check helpers test sanitize valgrind fuzz bench demo install install-init uninstall lint clean \
+.PHONY: all deps check helpers test sanitize valgrind fuzz bench bench-tools demo install install-init uninstall lint clean \
 	systemd-root check-systemd

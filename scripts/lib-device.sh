@@ -25,6 +25,9 @@ chmod 755 "$dev"
 runsv_pid=
 # shellcheck disable=SC2317 # called by the trap
 device_cleanup () {
+	# Under the caller's set -e, the wait below (137: runsvdir was killed)
+	# would end the trap before the rm: every run left its directory.
+	set +e
 	# unshare ignores TERM while it waits for runsvdir; KILL makes it kill
 	# runsvdir, and the PID namespace, mosquitto in it, dies with it.
 	[ -z "$runsv_pid" ] || kill -KILL "$runsv_pid" 2>/dev/null

@@ -17,7 +17,10 @@
  * AWS's test-connection needs nothing here: the bridge's out and in topics
  * are the same remote topic, so the broker itself echoes the message back.
  * The stand-in's topics are shared by all devices (Cumulocity's are per
- * connection), so every connected device sees every answer.
+ * connection), so every connected device sees every answer; but a fleet's
+ * endpoints (c8y-standin, C8Y_STANDIN_FLEET) bring each device's topics
+ * here as up/<ID>/<topic>: those are answered on down/<ID>/<topic>, which
+ * reaches that device only.
  *
  * The JWT key is random, made at each start, and written in hex to
  * DIR/jwt.key (0600) so that tests can check signatures. DIR/responder.ready
@@ -150,9 +153,22 @@ create(const char *id, const char *type)
 	close(fd);
 }
 
+/* Publishes an answer on topic, under down/<scope>/ for a fleet's device. */
+static void
+answer(struct mosquitto *m, const char *scope, const char *topic, const char *pl)
+{
+	char t[1024];
+
+	if (scope)
+		snprintf(t, sizeof(t), "down/%s/%s", scope, topic);
+	else
+		snprintf(t, sizeof(t), "%s", topic);
+	mosquitto_publish(m, NULL, t, (int)strlen(pl), pl, 0, false);
+}
+
 /* s/us: 100,<id>,<type> (the type may be left out, as Cumulocity allows). */
 static void
-on_us(struct mosquitto *m, const char *pl)
+on_us(struct mosquitto *m, const char *scope, const char *pl)
 {
 	static const char exists[] = "41,100,Device already existing";
 	char id[512], type[512];
@@ -172,7 +188,7 @@ on_us(struct mosquitto *m, const char *pl)
 	if (strpbrk(id, "\n\r") || strpbrk(type, "\n\r"))
 		return;
 	if (known(id))
-		mosquitto_publish(m, NULL, "s/e", (int)strlen(exists), exists, 0, false);
+		answer(m, scope, "s/e", exists);
 	else
 		create(id, type);
 }
@@ -182,17 +198,28 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 {
 	static const char twin[] =
 	    "{\"desired\":{\"$version\":1},\"reported\":{\"$version\":1}}";
-	char pl[1024], buf[2048];
+	char pl[1024], buf[2048], scope[256];
+	const char *topic = msg->topic, *sc = NULL, *e;
 	int n = msg->payloadlen < (int)sizeof(pl) - 1 ? msg->payloadlen : (int)sizeof(pl) - 1;
 
 	(void)obj;
 	memcpy(pl, msg->payload ? msg->payload : "", (size_t)n);
 	pl[n] = '\0';
-	if (!strcmp(msg->topic, "s/uat")) {
+	/* up/<ID>/<topic>: a fleet's device */
+	if (!strncmp(topic, "up/", 3) && (e = strchr(topic + 3, '/')) &&
+	    e - topic - 3 > 0 && e - topic - 3 < (int)sizeof(scope)) {
+		memcpy(scope, topic + 3, (size_t)(e - topic - 3));
+		scope[e - topic - 3] = '\0';
+		sc = scope;
+		topic = e + 1;
+	}
+	if (!strcmp(topic, "s/uat")) {
 		jwt(buf, sizeof(buf));
-		mosquitto_publish(m, NULL, "s/dat", (int)strlen(buf), buf, 0, false);
-	} else if (!strcmp(msg->topic, "s/us")) {
-		on_us(m, pl);
+		answer(m, sc, "s/dat", buf);
+	} else if (!strcmp(topic, "s/us")) {
+		on_us(m, sc, pl);
+	} else if (sc) {
+		/* nothing else is answered for a fleet's device */
 	} else if (!strncmp(msg->topic, "$iothub/twin/GET/", 17)) {
 		const char *rid = strstr(msg->topic, "$rid=");
 
@@ -204,7 +231,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 static void
 on_connect(struct mosquitto *m, void *obj, int rc)
 {
-	static const char *const subs[] = { "s/uat", "s/us", "$iothub/twin/GET/#" };
+	static const char *const subs[] = { "s/uat", "s/us", "$iothub/twin/GET/#",
+	    "up/+/s/uat", "up/+/s/us" };
 	size_t i;
 
 	(void)obj;
@@ -218,8 +246,8 @@ on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *qos)
 	int fd;
 
 	(void)m, (void)obj, (void)mid, (void)n, (void)qos;
-	/* the third SUBACK of the first connection */
-	if (++ready != 3)
+	/* the last SUBACK of the first connection */
+	if (++ready != 5)
 		return;
 	if ((fd = open(path("responder.ready"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
 	    dprintf(fd, "%ld\n", (long)getpid()) < 0)
