@@ -1203,12 +1203,17 @@ env_overrides(struct cfg *c)
 			continue;
 		}
 		canon = NULL;
-		if (eq[1] == '"' || eq[1] == '[') {
-			/* A TOML value: parse it as the right-hand side of a key. */
+		/* A TOML value, as thin-edge takes one: "..." is a string for
+		 * any key, [...] an array for a list key. For every other key
+		 * '[' is text like any other (an IPv6 "[::1]:8883" works here as
+		 * in the file): string keys take strings. */
+		if (eq[1] == '"' || (eq[1] == '[' && k->type == CFG_LIST)) {
 			char errbuf[160], *doc = xasprintf("v = %s", eq + 1);
 			struct toml *t = NULL;
 			if (toml_parse(doc, strlen(doc), &t, errbuf, sizeof(errbuf)) < 0)
-				err_push("%s", errbuf);
+				err_push("not a TOML %s: %s", eq[1] == '"' ?
+				    "string" : "array of strings",
+				    strncmp(errbuf, "line 1: ", 8) ? errbuf : errbuf + 8);
 			else
 				from_toml(k, toml_get(t, "v"), &canon);
 			toml_free(t);

@@ -1,0 +1,55 @@
+#!/bin/sh
+test_description='tedge-config: odd inputs get a clear answer (issue 11)'
+. ./lib.sh
+
+test_expect_success 'setup' '
+	mkdir -p "$TEDGE_CONFIG_DIR"
+'
+
+# Item 1: a value starting with [ is TOML only for a list key.
+test_expect_success 'an override of a string key starting with [ is text' '
+	echo "[::1]:8883" >expect &&
+	TEDGE_C8Y_MQTT="[::1]:8883" tedge-config get c8y.mqtt >actual &&
+	test_cmp expect actual &&
+	echo "[::1]" >expect &&
+	TEDGE_C8Y_URL="[::1]" tedge-config get c8y.url >actual &&
+	test_cmp expect actual &&
+	echo "[::1]:8883" >expect &&
+	TEDGE_C8Y_URL="[::1]" tedge-config get c8y.mqtt >actual &&
+	test_cmp expect actual &&
+	echo "[not, toml" >expect &&
+	TEDGE_DEVICE_TYPE="[not, toml" tedge-config get device.type >actual &&
+	test_cmp expect actual &&
+	echo "[\"a\"]" >expect &&
+	TEDGE_DEVICE_TYPE="[\"a\"]" tedge-config get device.type >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the same IPv6 value reads alike from the file and the environment' '
+	tedge-config set c8y.mqtt "[::1]:8884" &&
+	tedge-config get c8y.mqtt >from-file &&
+	rm "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	TEDGE_C8Y_MQTT="[::1]:8884" tedge-config get c8y.mqtt >from-env &&
+	test_cmp from-file from-env
+'
+
+test_expect_success 'an override of a list key starting with [ is a TOML array' '
+	echo "[\"a\", \"b,c\"]" >expect &&
+	TEDGE_C8Y_SMARTREST_TEMPLATES="[\"a\", \"b,c\"]" tedge-config get c8y.smartrest.templates >actual &&
+	test_cmp expect actual &&
+	echo "[\"a\", \"b\"]" >expect &&
+	TEDGE_C8Y_SMARTREST_TEMPLATES="a,b" tedge-config get c8y.smartrest.templates >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a list override that starts with [ but is no TOML array is refused' '
+	test_expect_code 1 env TEDGE_C8Y_SMARTREST_TEMPLATES="[a,b]" \
+		tedge-config get c8y.smartrest.templates >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "Failed to set value for c8y.smartrest.templates to \"\[a,b\]\" from environment variable TEDGE_C8Y_SMARTREST_TEMPLATES" err &&
+	test_grep "not a TOML array of strings" err &&
+	test_expect_code 1 env TEDGE_AZ_TOPICS="[1, 2]" tedge-config get az.topics 2>err &&
+	test_grep "expected an array of strings" err
+'
+
+test_done
