@@ -1064,13 +1064,62 @@ to_toml(const struct cfg_key *k, const char *val)
 	}
 }
 
+static const char *
+type_name(enum toml_type t)
+{
+	switch (t) {
+	case TOML_TABLE: return "a table";
+	case TOML_ARRAY: return "an array";
+	case TOML_STRING: return "a string";
+	case TOML_INT: return "an integer";
+	case TOML_BOOL: return "a boolean";
+	case TOML_FLOAT: return "a float";
+	case TOML_DATETIME: return "a date-time";
+	}
+	return "a value";
+}
+
+/*
+ * What keeps a value from being stored at the dotted path: pushes "'<step>'
+ * in <file> is <type>, where a table is expected" for the first step of the
+ * path that holds something else than a table, and returns -1; 0 when
+ * nothing is in the way.
+ */
+static int
+in_the_way(const struct toml *doc, const char *path, const char *file)
+{
+	const struct toml *t = doc;
+	const char *p = path, *dot;
+	char *k;
+
+	while ((dot = strchr(p, '.'))) {
+		k = xstrndup(p, (size_t)(dot - p));
+		t = toml_get(t, k);
+		free(k);
+		if (!t)
+			return 0;
+		if (t->type != TOML_TABLE) {
+			err_push("'%.*s' in %s is %s, where a table is expected",
+			    (int)(dot - path), path, file, type_name(t->type));
+			return -1;
+		}
+		p = dot + 1;
+	}
+	return 0;
+}
+
 /* Moves the keys of a 0.10/0.11 file where 0.12+ expects them. */
 static int
-migrate(struct toml *doc)
+migrate(struct toml *doc, const char *file)
 {
 	struct toml *ver, *v;
 	size_t i;
 
+	/* The one table of ours that is no key's: config.version lives
+	 * there, and every write stores it. */
+	if ((v = toml_get(doc, "config")) && v->type != TOML_TABLE)
+		return err_push("'config' in %s is %s, where a table is expected (it holds version = \"2\")",
+		    file, type_name(v->type));
 	ver = toml_path_get(doc, "config.version");
 	if (ver && ver->type == TOML_STRING && !strcmp(ver->s, "2"))
 		return 0;
@@ -1082,6 +1131,9 @@ migrate(struct toml *doc)
 			continue;
 		if (toml_path_get(doc, migrations[i].to))
 			return err_push("Cannot migrate '%s' to '%s': target key already exists. Please manually remove one of them from tedge.toml.",
+			    migrations[i].from, migrations[i].to);
+		if (in_the_way(doc, migrations[i].to, file) < 0)
+			return err_push("Cannot migrate '%s' to '%s'",
 			    migrations[i].from, migrations[i].to);
 		/* Detach v from its table, then attach it at the new path. */
 		{
@@ -1264,7 +1316,7 @@ cfg_load(struct cfg *c, const char *dir, int flags)
 			err_push("%s", errbuf);
 			return err_push("TOML parse error in %s", c->path);
 		}
-		if (migrate(c->doc) < 0)
+		if (migrate(c->doc, c->path) < 0)
 			return err_push("TOML parse error in %s", c->path);
 		find_unknown(c, c->doc, "");
 	}
@@ -1442,6 +1494,10 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *val)
 {
 	struct toml *t = to_toml(k, val);
 
+	if (t && in_the_way(c->doc, k->name, c->path) < 0) {
+		toml_free(t);
+		return err_push("cannot store %s", k->name);
+	}
 	if (!t || toml_path_set(c->doc, k->name, t) < 0)
 		return err_push("cannot store %s: a value in %s is in the way",
 		    k->name, c->path);

@@ -52,4 +52,38 @@ test_expect_success 'a list override that starts with [ but is no TOML array is 
 	test_grep "expected an array of strings" err
 '
 
+# Item 2: a value where a table is expected is named, not "out of memory".
+test_expect_success 'config = 5 at the top level is named' '
+	printf "config = 5\n" >"$TEDGE_CONFIG_DIR/tedge.toml" &&
+	cp "$TEDGE_CONFIG_DIR/tedge.toml" before &&
+	test_expect_code 1 tedge-config set device.type x 2>err &&
+	test_grep "'\''config'\'' in $TEDGE_CONFIG_DIR/tedge.toml is an integer, where a table is expected" err &&
+	test_grep ! "out of memory" err &&
+	test_cmp before "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_expect_code 1 tedge-config get device.type 2>err &&
+	test_grep "'\''config'\'' in .* is an integer" err
+'
+
+test_expect_success 'an old [mqtt] port beside bind = "x" is named' '
+	printf "[mqtt]\nport = 1884\nbind = \"x\"\n" >"$TEDGE_CONFIG_DIR/tedge.toml" &&
+	cp "$TEDGE_CONFIG_DIR/tedge.toml" before &&
+	test_expect_code 1 tedge-config set device.type x 2>err &&
+	test_grep "Cannot migrate '\''mqtt.port'\'' to '\''mqtt.bind.port'\''" err &&
+	test_grep "'\''mqtt.bind'\'' in $TEDGE_CONFIG_DIR/tedge.toml is a string, where a table is expected" err &&
+	test_grep ! "out of memory" err &&
+	test_cmp before "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_expect_code 1 tedge-config get mqtt.bind.port 2>err &&
+	test_grep "'\''mqtt.bind'\'' in .* is a string" err
+'
+
+test_expect_success 'set under a key that holds a value names that key' '
+	printf "[config]\nversion = \"2\"\n\n[mqtt]\nbind = [1]\n" >"$TEDGE_CONFIG_DIR/tedge.toml" &&
+	cp "$TEDGE_CONFIG_DIR/tedge.toml" before &&
+	test_expect_code 1 tedge-config set mqtt.bind.port 1885 2>err &&
+	test_grep "cannot store mqtt.bind.port" err &&
+	test_grep "'\''mqtt.bind'\'' in $TEDGE_CONFIG_DIR/tedge.toml is an array, where a table is expected" err &&
+	test_cmp before "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	rm "$TEDGE_CONFIG_DIR/tedge.toml"
+'
+
 test_done
