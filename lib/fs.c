@@ -223,7 +223,9 @@ fs_read(const char *path, size_t max, size_t *len)
 	ssize_t r;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without writer (or a device) must not hang
+	 * the open; what is not a regular file is then refused. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		e = errno;
 		err_pushsysf(e, "cannot read %s", path);
@@ -236,6 +238,20 @@ fs_read(const char *path, size_t max, size_t *len)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		e = EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		err_push("cannot read %s: it is %s, not a regular file", path,
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ?
+		    "a character device" : S_ISBLK(st.st_mode) ?
+		    "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
+		    "something else");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		e = errno;
 		goto fail;
 	}
 	cap = S_ISREG(st.st_mode) && (size_t)st.st_size < max ?

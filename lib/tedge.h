@@ -124,7 +124,9 @@ int fs_write_atomic(const char *path, const void *buf, size_t len,
 /*
  * Reads a whole file of at most max bytes into a malloc'd NUL-terminated
  * buffer (caller frees), length in *len. Returns NULL with errno set and a
- * cause pushed on failure (ENOENT included, so callers can test errno).
+ * cause pushed on failure (ENOENT included, so callers can test errno). What
+ * is not a regular file (a FIFO, a device) is refused, errno EINVAL, without
+ * blocking on it.
  */
 char *fs_read(const char *path, size_t max, size_t *len);
 /*

@@ -86,4 +86,30 @@ test_expect_success 'set under a key that holds a value names that key' '
 	rm "$TEDGE_CONFIG_DIR/tedge.toml"
 '
 
+# Item 3: a FIFO must not hang anyone (timeout: 124 would be the hang).
+test_expect_success 'a FIFO as tedge.toml is refused at once, by every program' '
+	mkfifo "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_when_finished "rm -f \"\$TEDGE_CONFIG_DIR/tedge.toml\"" &&
+	for cmd in "tedge-config get device.type" "tedge-config set device.type x" \
+		"tedge-config list" "tedge-check cert" "tedge-bridge-gen c8y" \
+		"tedge-cert show" "tedge config get c8y.url"; do
+		test_expect_code 1 timeout 10 $cmd 2>err &&
+		test_grep "cannot read $TEDGE_CONFIG_DIR/tedge.toml: it is a FIFO, not a regular file" err ||
+		return 1
+	done &&
+	test -p "$TEDGE_CONFIG_DIR/tedge.toml"
+'
+
+test_expect_success 'a FIFO or a device elsewhere is refused too' '
+	mkfifo fifo.pem &&
+	test_expect_code 1 timeout 10 tedge-cert show --cert-path "$PWD/fifo.pem" 2>err &&
+	test_grep "it is a FIFO, not a regular file" err &&
+	test_expect_code 1 env TEDGE_DEVICE_CERT_PATH="$PWD/fifo.pem" timeout 10 tedge-config get device.id 2>err &&
+	test_grep "it is a FIFO, not a regular file" err &&
+	ln -s /dev/zero "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_when_finished "rm -f \"\$TEDGE_CONFIG_DIR/tedge.toml\"" &&
+	test_expect_code 1 timeout 10 tedge-config get device.type 2>err &&
+	test_grep "it is a character device, not a regular file" err
+'
+
 test_done
