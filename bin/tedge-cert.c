@@ -12,7 +12,9 @@
  * Reads tedge.toml (device.cert_path, device.key_path, device.csr_path,
  * certificate.*, c8y.http, c8y.root_cert_path). create writes the key
  * (PKCS#8, 0400) and the self-signed certificate (0444), owned by the
- * broker's user, never over an existing file; renew replaces the
+ * broker's user, never over an existing file, and leaves no temporary
+ * file when interrupted (one SIGKILL leaves is removed by the next run,
+ * under an flock on the directory); renew replaces the
  * certificate atomically; create-csr writes the CSR (0444).
  * upload is done by tedge-cert-upload, which this program execs, so that
  * only the upload loads libcurl.
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +116,84 @@ sync_parent(const char *path)
 	free(dir);
 }
 
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
+}
+
+/*
+ * While temporary files that hold a key exist, TERM, INT, HUP and QUIT wait:
+ * one that arrives then is delivered by crit_leave, once they are gone, and
+ * ends the program as it would have. Nothing else changes the mask.
+ */
+static sigset_t crit_saved;
+
+static void
+crit_enter(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &s, &crit_saved);
+}
+
+static void
+crit_leave(void)
+{
+	sigprocmask(SIG_SETMASK, &crit_saved, NULL);
+}
+
+/*
+ * Writes data to a new temporary file beside path, named ".<name>.XXXXXX"
+ * (what sweep() knows for ours), synced, with its owner and mode. Returns
+ * its malloc'd name, or NULL with the cause pushed and nothing left.
+ */
+static char *
+make_temp(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp, *dir = dir_of(path);
+	const char *slash = strrchr(path, '/');
+	uid_t uid;
+	gid_t gid;
+	int fd, e;
+
+	if (fs_mkdirp(dir, 0755) < 0) {
+		free(dir);
+		return NULL;
+	}
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+	/* mkstemp: O_EXCL, mode 0600 from the start, whatever the umask */
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
+		err_pushsysf(e, "cannot create a file in %s", dir);
+		free(tmp), free(dir);
+		errno = e;
+		return NULL;
+	}
+	fs_broker_owner(&uid, &gid);
+	errno = 0;
+	if (write(fd, data, len) != (ssize_t)len || fdatasync(fd) < 0 ||
+	    (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0) {
+		e = errno ? errno : EIO;
+		err_pushsysf(e, "cannot write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		free(tmp), free(dir);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	free(dir);
+	return tmp;
+}
+
 /*
  * Creates path with data, never replacing anything: a temporary file in the
  * same directory is written, synced, given its owner and mode, then linked
@@ -124,43 +205,116 @@ sync_parent(const char *path)
 static int
 create_file(const char *path, const void *data, size_t len, mode_t mode, int sync_dir)
 {
-	char *tmp, *dir, *slash;
-	uid_t uid;
-	gid_t gid;
-	int fd, e = 0;
+	char *tmp;
+	int e = 0;
 
-	slash = strrchr(path, '/');
-	dir = slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
-	if (fs_mkdirp(dir, 0755) < 0) {
-		free(dir);
-		return -1;
-	}
-	tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
-	/* mkstemp: O_EXCL, mode 0600 from the start, whatever the umask */
-	if ((fd = mkstemp(tmp)) < 0) {
+	crit_enter();
+	if (!(tmp = make_temp(path, data, len, mode))) {
 		e = errno;
-		err_pushsysf(e, "cannot create a file in %s", dir);
-		free(tmp), free(dir);
+		crit_leave();
 		errno = e;
 		return -1;
 	}
-	fs_broker_owner(&uid, &gid);
-	if (write(fd, data, len) != (ssize_t)len || fdatasync(fd) < 0 ||
-	    (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0) {
-		e = errno ? errno : EIO;
-		err_pushsysf(e, "cannot write %s", tmp);
-	} else if (link(tmp, path) < 0) {
+	if (link(tmp, path) < 0) {
 		e = errno;
 		if (e != EEXIST)
 			err_pushsysf(e, "cannot create %s", path);
 	}
-	close(fd);
 	unlink(tmp);
+	crit_leave();
 	if (!e && sync_dir)
 		sync_parent(path);
-	free(tmp), free(dir);
+	free(tmp);
 	errno = e;
 	return e ? -1 : 0;
+}
+
+/* 1 when name is ".<base>.XXXXXX", mkstemp's six letters or digits. */
+static int
+temp_name(const char *name, const char *base)
+{
+	size_t n = strlen(base), i;
+
+	if (name[0] != '.' || strncmp(name + 1, base, n) || name[n + 1] != '.' ||
+	    strlen(name + n + 2) != 6)
+		return 0;
+	for (i = n + 2; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/*
+ * The temporary files a run of ours left beside path when it was killed
+ * (SIGKILL): named as make_temp and fs_write_atomic name
+ * them, regular files, owned by us or the broker's user. With rm they
+ * are removed. Returns 1 when one of them is a second name of path itself,
+ * which only a run killed between linking the key and linking the
+ * certificate leaves; else 0. Call it with the directory locked.
+ */
+static int
+sweep(const char *path, int rm)
+{
+	char *dir = dir_of(path), *p;
+	const char *base = strrchr(path, '/') + 1;
+	struct stat st, pst;
+	struct dirent *d;
+	int have = lstat(path, &pst) == 0 && S_ISREG(pst.st_mode), linked = 0;
+	uid_t uid;
+	gid_t gid;
+	DIR *dp;
+
+	fs_broker_owner(&uid, &gid);
+	if (!(dp = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	while ((d = readdir(dp))) {
+		if (!temp_name(d->d_name, base))
+			continue;
+		p = path_join(dir, d->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_uid == geteuid() || (uid != (uid_t)-1 && st.st_uid == uid))) {
+			if (have && st.st_dev == pst.st_dev && st.st_ino == pst.st_ino)
+				linked = 1;
+			if (rm)
+				unlink(p);
+		}
+		free(p);
+	}
+	closedir(dp);
+	free(dir);
+	return linked;
+}
+
+/*
+ * Serialises the writers of the key and the certificate, so that sweep()
+ * takes no temporary file of a run still going: an flock on each one's
+ * directory, held until exit. With make, the directories are created first;
+ * otherwise a missing one is not locked. 0, or -1 with the cause pushed.
+ */
+static int
+lock_certs(const char *key_path, const char *cert_path, int make)
+{
+	char *a = dir_of(key_path), *b = dir_of(cert_path), *t;
+	int r = 0, i;
+
+	if (strcmp(a, b) > 0)	/* one order for every run */
+		t = a, a = b, b = t;
+	for (i = 0; i < 2 && r == 0; i++) {
+		const char *d = i ? b : a;
+		if (i && !strcmp(a, b))
+			break;
+		if (make && fs_mkdirp(d, 0755) < 0)
+			r = -1;
+		else if (!make && access(d, F_OK) < 0)
+			continue;
+		else if (fs_lock_dir(d) < 0)
+			r = -1;
+	}
+	free(a), free(b);
+	return r;
 }
 
 static char *
@@ -310,7 +464,7 @@ cmd_create(void)
 {
 	/* static: still reachable (not leaked) when a die() below ends
 	 * the program */
-	static char *cert_path, *key_path, *id, *kpem, *cpem;
+	static char *cert_path, *key_path, *id, *kpem, *cpem, *ktmp, *ctmp;
 	static EVP_PKEY *key;
 	static X509_NAME *name;
 	static X509 *x;
@@ -330,6 +484,21 @@ cmd_create(void)
 		die("failed to create a test certificate for the device %s.", id);
 	cert_path = conf("device.cert_path", "failed to read the configuration");
 	key_path = conf("device.key_path", "failed to read the configuration");
+	if (lock_certs(key_path, cert_path, 1) < 0)
+		die("failed to create a test certificate for the device %s.", id);
+	/* A key with no certificate that is still a second name of one of
+	 * our temporary files is the half of a pair a killed run made (see
+	 * below): ours, so it goes, before the temporary files that tell. */
+	if (access(cert_path, F_OK) < 0 && errno == ENOENT && sweep(key_path, 0)) {
+		warn("removing %s, left without its certificate by an interrupted `tedge cert create`",
+		    key_path);
+		if (unlink(key_path) < 0 && errno != ENOENT) {
+			err_pushsysf(errno, "cannot remove %s", key_path);
+			die("failed to create a test certificate for the device %s.", id);
+		}
+	}
+	sweep(key_path, 1);
+	sweep(cert_path, 1);
 	/* Refuse before anything is made, so that no file is touched. */
 	if (access(cert_path, F_OK) == 0)
 		already_exists(id, "certificate", cert_path, "certificate");
@@ -347,24 +516,49 @@ cmd_create(void)
 		x509_ssl_err("cannot encode the certificate");
 		die("failed to create a test certificate for the device %s.", id);
 	}
-	/* The key first: a certificate without its key is worse than none. */
-	if (create_file(key_path, kpem, klen, 0400, 0) < 0) {
-		if (errno == EEXIST)
-			already_exists(id, "private key", key_path, "certificate and private key");
+	/*
+	 * Both files are written in full before either name appears; then
+	 * the key is linked, then the certificate, then the temporary names
+	 * go. Killed at any point, a run leaves either both files, or
+	 * temporary files only, or a key that is still a second name of its
+	 * temporary file, which the next run knows for its own (above).
+	 */
+	crit_enter();
+	ktmp = make_temp(key_path, kpem, klen, 0400);
+	ctmp = ktmp ? make_temp(cert_path, cpem, clen, 0444) : NULL;
+	OPENSSL_cleanse(kpem, klen);
+	if (!ctmp) {
+		if (ktmp)
+			unlink(ktmp);
+		crit_leave();
 		die("failed to create a test certificate for the device %s.", id);
 	}
-	if (create_file(cert_path, cpem, clen, 0444, 0) < 0) {
+	if (link(ktmp, key_path) < 0) {
+		int e = errno;
+		unlink(ktmp), unlink(ctmp);
+		crit_leave();
+		if (e == EEXIST)
+			already_exists(id, "private key", key_path, "certificate and private key");
+		err_pushsysf(e, "cannot create %s", key_path);
+		die("failed to create a test certificate for the device %s.", id);
+	}
+	if (link(ctmp, cert_path) < 0) {
 		int e = errno;
 		unlink(key_path);
+		unlink(ktmp), unlink(ctmp);
+		crit_leave();
 		if (e == EEXIST)
 			already_exists(id, "certificate", cert_path, "certificate");
+		err_pushsysf(e, "cannot create %s", cert_path);
 		die("failed to create a test certificate for the device %s.", id);
 	}
+	unlink(ktmp), unlink(ctmp);
 	sync_parent(key_path);
 	if (!same_dir(key_path, cert_path))
 		sync_parent(cert_path);
-	OPENSSL_cleanse(kpem, klen);
+	crit_leave();
 	free(kpem), free(cpem), free(cert_path), free(key_path), free(id);
+	free(ktmp), free(ctmp);
 	X509_free(x);
 	X509_NAME_free(name);
 	EVP_PKEY_free(key);
@@ -398,6 +592,9 @@ cmd_create_csr(void)
 	} else {
 		out_path = conf("device.csr_path", "failed to read the configuration");
 	}
+	if (lock_certs(key_path, key_path, 1) < 0)
+		die("failed to Generate a Certificate Signing Request.");
+	sweep(key_path, 1);
 	if (access(key_path, F_OK) == 0) {
 		/* Reuse the key, whatever its kind: the CSR is for it. */
 		if (!(key = x509_read_key(key_path)))
@@ -523,8 +720,14 @@ cmd_remove(void)
 {
 	char *cert = conf("device.cert_path", "failed to remove the device certificate");
 	char *key = conf("device.key_path", "failed to remove the device certificate");
-	int ec = unlink(cert) < 0 ? errno : 0, ek = unlink(key) < 0 ? errno : 0;
+	int ec, ek;
 
+	if (lock_certs(key, cert, 0) < 0)
+		die("failed to remove the device certificate");
+	sweep(key, 1);
+	sweep(cert, 1);
+	ec = unlink(cert) < 0 ? errno : 0;
+	ek = unlink(key) < 0 ? errno : 0;
 	if ((ec && ec != ENOENT) || (ek && ek != ENOENT)) {
 		err_pushsysf(ec && ec != ENOENT ? ec : ek, "cannot remove %s",
 		    ec && ec != ENOENT ? cert : key);
@@ -552,6 +755,10 @@ cmd_renew(void)
 		    "        Run `tedge cert create` to generate a new certificate.", cert_path);
 		die("failed to Renew the self-signed certificate of the device.");
 	}
+	if (lock_certs(key_path, cert_path, 0) < 0)
+		die("failed to Renew the self-signed certificate of the device.");
+	sweep(key_path, 1);
+	sweep(cert_path, 1);
 	if (!(old = x509_read_cert(cert_path)))
 		die("failed to Renew the self-signed certificate of the device.");
 	if (X509_NAME_cmp(X509_get_subject_name(old), X509_get_issuer_name(old))) {
