@@ -76,27 +76,39 @@ conf(const char *key)
 	return v;
 }
 
-static char password[1024], username[256];
+#define PASSWORD_MAX 1023	/* characters; a longer password is refused */
+static char password[PASSWORD_MAX + 1], username[256];
 
-/* A line from fd into buf (size bytes), without its newline. */
+/* A line from fd into buf (size bytes, so size - 1 characters at most),
+ * without its newline or a CR before it. */
 static int
 read_line(int fd, char *buf, size_t size, const char *what)
 {
 	size_t n = 0;
+	int cr = 0;
 	char c;
 
-	while (n < size - 1) {
+	for (;;) {
 		ssize_t r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || c == '\n')
 			break;
+		/* A CR right at the limit is fine when the line ends there. */
+		if (c == '\r' && n == size - 1 && !cr) {
+			cr = 1;
+			continue;
+		}
+		if (n == size - 1 || cr) {
+			buf[n] = '\0';
+			return err_push("the %s is longer than %zu characters", what, size - 1);
+		}
 		buf[n++] = c;
 	}
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
-	return n == size - 1 ? err_push("the %s is too long", what) : 0;
+	return 0;
 }
 
 /*
@@ -133,17 +145,26 @@ get_password(void)
 	int fd, r;
 
 	if ((env = getenv("C8Y_PASSWORD")) || (env = getenv("C8YPASS"))) {
+		const char *var = getenv("C8Y_PASSWORD") ? "C8Y_PASSWORD" : "C8YPASS";
 		if (!getenv("C8Y_PASSWORD"))
 			warn("Detected use of a deprecated env variable, C8YPASS. Please use C8Y_PASSWORD instead");
-		if (strlen(env) >= sizeof(password))
-			return err_push("the password is too long");
+		if (strlen(env) > PASSWORD_MAX)
+			return err_push("the password in %s is longer than %d characters",
+			    var, PASSWORD_MAX);
+		if (!*env)
+			return err_push("%s is set but empty: there is no password to send (unset it to be asked for one)",
+			    var);
 		strcpy(password, env);
 		unsetenv("C8Y_PASSWORD");
 		unsetenv("C8YPASS");
 		return 0;
 	}
-	if (opt_password_stdin)
-		return read_line(STDIN_FILENO, password, sizeof(password), "password");
+	if (opt_password_stdin) {
+		if (read_line(STDIN_FILENO, password, sizeof(password), "password") < 0)
+			return -1;
+		return *password ? 0 :
+		    err_push("--password-stdin: the first line of stdin is empty: there is no password to send");
+	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return err_pushsysf(errno, "cannot ask for the password on /dev/tty (set C8Y_PASSWORD or use --password-stdin)");
 	if (tcgetattr(fd, &old) < 0) {
@@ -160,6 +181,8 @@ get_password(void)
 	r = read_line(fd, password, sizeof(password), "password");
 	tcsetattr(fd, TCSAFLUSH, &old);
 	close(fd);
+	if (r == 0 && !*password)
+		r = err_push("no password was entered");
 	return r;
 }
 
