@@ -439,6 +439,9 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		free(s);
 		fail();
 	}
+	/* bridge_capath finds certificates by their hash links only. */
+	if (S_ISDIR(st.st_mode) && cfg_check_capath(cl->root_key, root) < 0)
+		fail();
 	/* The key's check keeps it within mosquitto's 0 to 65535 seconds. */
 	ka = value(c, cl->keepalive_key);
 	if (!ka || cfg_duration_secs(ka, &secs) < 0)
@@ -555,6 +558,9 @@ gen_local(struct cfg *c, struct buf *b)
 		free(sv);
 		fail();
 	}
+	if (xport && xca && S_ISDIR(st.st_mode) &&
+	    cfg_check_capath("mqtt.external.ca_path", xca) < 0)
+		fail();
 
 	bput(b, "per_listener_settings true\n");
 	bput(b, "connection_messages true\n");

@@ -353,6 +353,10 @@ cmd_upload(int argc, char **argv)
 		err_pushsysf(errno, "c8y.root_cert_path: %s", root_cert_path);
 		die("failed to upload root certificate");
 	}
+	/* The upload reads every file of a directory, mosquitto's bridge
+	 * its hash links only: say now what `tedge connect` would meet. */
+	if (S_ISDIR(st.st_mode) && cfg_check_capath("c8y.root_cert_path", root_cert_path) < 0)
+		warn_causes();
 	if (!(pem = fs_read(cert_path, 1 << 20, &pemlen))) {
 		if (errno == ENOENT) {
 			err_clear();

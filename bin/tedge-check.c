@@ -418,6 +418,11 @@ device_check(const struct cloud *cl)
 		return err_push("The root certificates of '%s' are missing. Check your '%s'.",
 		    cl->root_key, cl->root_key);
 	}
+	/* As mosquitto's bridge_capath reads it, said before any network. */
+	if (cl && S_ISDIR(st.st_mode) && cfg_check_capath(cl->root_key, dev.root) < 0) {
+		set_problem("the root certificate directory %s has no OpenSSL hash links", dev.root);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1491,10 +1496,25 @@ cmd_broker(void)
 static int
 cmd_cert(void)
 {
+	struct stat st;
+	char *root, *url;
+	size_t i;
+
 	need_config();
 	if (device_paths(NULL) < 0 || device_check(NULL) < 0)
 		die("the device certificate is not usable");
 	device_warn_soon();
+	/* The bridges' side of "the bridge certificates": a root directory
+	 * mosquitto cannot use, for each cloud that is configured. */
+	for (i = 0; i < LEN(clouds); i++) {
+		if (conf(clouds[i].url_key, &url) != 0 || conf(clouds[i].root_key, &root) != 0) {
+			err_clear();
+			continue;
+		}
+		if (stat(root, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    cfg_check_capath(clouds[i].root_key, root) < 0)
+			warn_causes();
+	}
 	return EXIT_OK;
 }
 

@@ -7,12 +7,15 @@
  * list items are joined by '\n' (no value may hold a control character, so
  * the separator cannot clash).
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 
 #include <dirent.h>
 #include <unistd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -781,6 +784,84 @@ parse_topic_id(const char *in, char **out)
 		return err_push("An entity topic identifier has at most 4 segments");
 	*out = xasprintf("%s%.*s", in, (int)(3 - slashes), "///");
 	return 0;
+}
+
+/* "HHHHHHHH.N": the name OpenSSL looks a certificate up by in a CA
+ * directory (c_rehash, `openssl rehash`). */
+static int
+hash_link_name(const char *n)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return 0;
+	if (n[8] != '.' || !n[9])
+		return 0;
+	for (i = 9; n[i]; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* 1 when path is a regular file with a PEM certificate in its first
+ * 64 KiB. Never blocks on a FIFO, pushes nothing. */
+static int
+holds_cert(const char *path)
+{
+	char buf[65537];
+	struct stat st;
+	ssize_t r;
+	size_t n = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return strstr(buf, "-----BEGIN CERTIFICATE-----") ||
+	    strstr(buf, "-----BEGIN TRUSTED CERTIFICATE-----");
+}
+
+int
+cfg_check_capath(const char *key, const char *dir)
+{
+	struct dirent *d;
+	int links = 0, certs = 0;
+	DIR *dp;
+	char *p;
+
+	if (!(dp = opendir(dir)))
+		return 0;
+	while (!links && (d = readdir(dp)))
+		links = hash_link_name(d->d_name);
+	if (!links) {
+		rewinddir(dp);
+		while (!certs && (d = readdir(dp))) {
+			if (d->d_name[0] == '.')
+				continue;
+			p = path_join(dir, d->d_name);
+			certs = holds_cert(p);
+			free(p);
+		}
+	}
+	closedir(dp);
+	if (links || !certs)
+		return 0;
+	return err_push("'%s' is the directory %s: it holds certificates but no hash links (HHHHHHHH.0), by which mosquitto, as OpenSSL, finds them. Run `openssl rehash %s`, or set '%s' to a file.",
+	    key, dir, dir, key);
 }
 
 int

@@ -72,6 +72,13 @@ err_clear(void)
 	ncauses = 0;
 }
 
+void
+warn_causes(void)
+{
+	while (ncauses > 0)
+		warn("%s", causes[--ncauses]);
+}
+
 size_t
 err_count(void)
 {

@@ -44,6 +44,9 @@ int err_pushsysf(int e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Forgets every cause pushed so far. */
 void err_clear(void);
+/* Prints the causes pushed so far as warnings, outermost first, and
+ * forgets them. */
+void warn_causes(void);
 /* Number of causes pushed so far. */
 size_t err_count(void);
 /*
@@ -284,6 +287,14 @@ char *quote_debug(const char *s);
 /* Device id rules of `tedge cert create` (reference cert §0.5). 0, or -1
  * with the reference's message pushed. */
 int cfg_check_device_id(const char *id);
+/*
+ * Judges the directory dir, the value of key, as OpenSSL (so mosquitto's
+ * capath and bridge_capath) reads a CA directory: by hash links only.
+ * -1, with a cause naming key and dir and saying to run `openssl rehash`,
+ * when dir holds PEM certificates but no HHHHHHHH.N name at all; else 0
+ * (a directory that cannot be read or holds no certificate included).
+ */
+int cfg_check_capath(const char *key, const char *dir);
 
 /* spawn.c: running other programs (argv, never a shell). */
 

@@ -90,4 +90,21 @@ test_expect_success 'the right password still works on both ways' '
 	test_grep "Certificate already exists in the cloud." err
 '
 
+# Item 6: the upload reads every file of a directory (SPEC), the bridge
+# only its hash links: the upload works, and says what connect would meet.
+test_expect_success 'a root directory without hash links: uploaded, with a warning that says what to do' '
+	mkdir cadir &&
+	cp "$C8Y_STANDIN_CA" cadir/ca.pem &&
+	C8Y_PASSWORD=$C8Y_STANDIN_SECRET TEDGE_C8Y_ROOT_CERT_PATH="$PWD/cadir" \
+		tedge-cert upload c8y --user user 2>err &&
+	test_grep "Certificate already exists in the cloud." err &&
+	test_grep "^Warning: '\''c8y.root_cert_path'\'' is the directory $PWD/cadir: it holds certificates but no hash links" err &&
+	test_grep "Run \`openssl rehash $PWD/cadir\`" err &&
+	openssl rehash cadir &&
+	C8Y_PASSWORD=$C8Y_STANDIN_SECRET TEDGE_C8Y_ROOT_CERT_PATH="$PWD/cadir" \
+		tedge-cert upload c8y --user user 2>err &&
+	test_grep "Certificate already exists in the cloud." err &&
+	test_grep ! Warning err
+'
+
 test_done

@@ -47,6 +47,9 @@ test_expect_success SSL_CERTS_DIR 'c8y through the tedge dispatcher is the same 
 test_expect_success 'c8y, non-default: c8y.mqtt, CA file, templates, keepalive, no local_cleansession' '
 	mkdir -p roots "my certs" &&
 	cp "$golden/my-device.pem" roots/c8y-root.pem &&
+	# its hash link, as `openssl rehash roots` makes it: a CA directory
+	# is of no use to mosquitto without
+	ln -s c8y-root.pem roots/b4849f97.0 &&
 	cp "$golden/my-device.pem" "my certs/device.pem" &&
 	tedge-config set c8y.mqtt mqtt.example.com:1884 &&
 	tedge-config set c8y.root_cert_path "$TRASH_DIRECTORY/roots/c8y-root.pem" &&

@@ -71,6 +71,7 @@ test_expect_success 'setup: a good configuration and its four files' '
 	mkdir -p "$TEDGE_CONFIG_DIR/device-certs" roots &&
 	cp "$golden/my-device.pem" "$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" &&
 	cp "$golden/my-device.pem" roots/root.pem &&
+	ln -s root.pem roots/b4849f97.0 &&
 	cat >good.toml <<-EOF &&
 	c8y.url = "example.cumulocity.com"
 	c8y.root_cert_path = "$TRASH_DIRECTORY/roots"

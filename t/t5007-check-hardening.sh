@@ -1,0 +1,74 @@
+#!/bin/sh
+# Test bodies are strings eval'd by lib.sh, which also reads test_description:
+# shellcheck disable=SC2016,SC2034
+test_description='tedge-check: odd inputs named before the network, OpenSSL heard (issue 11)'
+. ./lib.sh
+
+test_expect_success 'setup: a device certificate, nothing listening where c8y.mqtt points' '
+	tedge-cert create --device-id chk-dev 2>/dev/null &&
+	closed=$(tedge-test free-port) &&
+	tedge-config set c8y.url 127.0.0.1 &&
+	tedge-config set c8y.mqtt "127.0.0.1:$closed" &&
+	mkdir cadir &&
+	cp "$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" cadir/ca.pem &&
+	tedge-config set c8y.root_cert_path "$PWD/cadir"
+'
+
+# Item 6: a CA directory without hash links, as mosquitto would read it.
+test_expect_success 'register: a root directory without hash links is named, before any network' '
+	test_expect_code 1 tedge-check register c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^Error: failed to create the device in Cumulocity$" err &&
+	test_grep "'\''c8y.root_cert_path'\'' is the directory $PWD/cadir: it holds certificates but no hash links" err &&
+	test_grep "Run \`openssl rehash $PWD/cadir\`" err &&
+	test_grep ! "127.0.0.1:$closed" err
+'
+
+test_expect_success 'doctor: the certificate layer fails with it, before dns' '
+	test_expect_code 1 tedge-check doctor c8y 2>err &&
+	test_grep "^FAIL certificate: the root certificate directory $PWD/cadir has no OpenSSL hash links" err &&
+	test_grep "openssl rehash $PWD/cadir" err &&
+	test_grep ! "dns" err
+'
+
+test_expect_success 'cert: a warning for each configured cloud it concerns' '
+	tedge-check cert 2>err &&
+	test_grep "^Warning: '\''c8y.root_cert_path'\'' is the directory $PWD/cadir" err &&
+	test_grep ! "az.root_cert_path" err
+'
+
+test_expect_success 'bridge-gen refuses it, naming it, and writes nothing' '
+	test_expect_code 1 tedge-bridge-gen --write c8y 2>err &&
+	test_grep "'\''c8y.root_cert_path'\'' is the directory $PWD/cadir: it holds certificates but no hash links" err &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf"
+'
+
+test_expect_success 'bridge-gen: mqtt.external.ca_path is judged the same way' '
+	test_when_finished "tedge-config unset mqtt.external.bind.port && tedge-config unset mqtt.external.ca_path" &&
+	tedge-config set mqtt.external.bind.port 8884 &&
+	tedge-config set mqtt.external.ca_path "$PWD/cadir" &&
+	test_expect_code 1 tedge-bridge-gen local 2>err &&
+	test_grep "'\''mqtt.external.ca_path'\'' is the directory $PWD/cadir" err
+'
+
+test_expect_success 'a directory without certificates is left to the handshake' '
+	mkdir empty &&
+	echo "not a certificate" >empty/README &&
+	TEDGE_C8Y_ROOT_CERT_PATH="$PWD/empty" tedge-bridge-gen c8y >out &&
+	test_grep "^bridge_capath $PWD/empty$" out &&
+	TEDGE_C8Y_ROOT_CERT_PATH="$PWD/empty" tedge-check cert 2>err &&
+	test_grep ! Warning err
+'
+
+test_expect_success OPENSSL 'after openssl rehash, every program takes it' '
+	openssl rehash cadir &&
+	tedge-check cert 2>err &&
+	test_grep ! Warning err &&
+	tedge-bridge-gen c8y >out &&
+	test_grep "^bridge_capath $PWD/cadir$" out &&
+	test_expect_code 1 tedge-check register c8y 2>err &&
+	test_grep ! "hash links" err &&
+	test_grep "127.0.0.1:$closed" err
+'
+
+test_done
