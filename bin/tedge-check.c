@@ -439,13 +439,42 @@ device_warn_soon(void)
 	    dev.cert, d, dev.until);
 }
 
+/*
+ * The CN is the device id, the MQTT client id of every connection: judged
+ * by the rules the bridge file is made by (those of tedge cert create).
+ * 0, or -1 with the causes pushed and problem set. (No CN at all is
+ * device_load's to say.)
+ */
+static int
+cn_check(void)
+{
+	char *cn, *q;
+
+	if (!(cn = pem_cert_cn(dev.cert))) {
+		err_clear();	/* read already: device_load says more */
+		return 0;
+	}
+	if (!*cn || cfg_check_device_id(cn) == 0) {
+		free(cn);
+		return 0;
+	}
+	q = quote_debug(cn);
+	set_problem("the common name %s of the device certificate is no valid device id", q);
+	err_push("The device id is the common name (CN) of the device certificate %s, and %s cannot be one. Create a certificate with a valid device id (`tedge cert create --device-id <id>`), or set 'device.cert_path'.",
+	    dev.cert, q);
+	free(q);
+	free(cn);
+	return -1;
+}
+
 static int
 device_load(const struct cloud *cl)
 {
 	char *id;
 	int r;
 
-	if (device_check(cl) < 0)
+	/* Before any network could take the blame. */
+	if (device_check(cl) < 0 || cn_check() < 0)
 		return -1;
 	if ((r = cfg_get_str(&cfg, "device.id", &id)) != 0 || !*id) {
 		if (r == 0)
@@ -1504,6 +1533,9 @@ cmd_cert(void)
 	if (device_paths(NULL) < 0 || device_check(NULL) < 0)
 		die("the device certificate is not usable");
 	device_warn_soon();
+	/* What the bridge (tedge-bridge-gen) will refuse, said now. */
+	if (cn_check() < 0)
+		warn_causes();
 	/* The bridges' side of "the bridge certificates": a root directory
 	 * mosquitto cannot use, for each cloud that is configured. */
 	for (i = 0; i < LEN(clouds); i++) {

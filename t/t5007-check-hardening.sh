@@ -71,4 +71,23 @@ test_expect_success OPENSSL 'after openssl rehash, every program takes it' '
 	test_grep "127.0.0.1:$closed" err
 '
 
+# Item 7: the CN is the device id, the client id of every connection.
+test_expect_success OPENSSL 'a CN with a control character is named, before any network' '
+	mkdir -p cc/device-certs &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-subj "/CN=bad$(printf "\001")id" -keyout cc/device-certs/tedge-private-key.pem \
+		-out cc/device-certs/tedge-certificate.pem 2>/dev/null &&
+	printf "%s\n" "c8y.url = \"127.0.0.1\"" "c8y.mqtt = \"127.0.0.1:$closed\"" \
+		"c8y.root_cert_path = \"$PWD/cc/device-certs/tedge-certificate.pem\"" >cc/tedge.toml &&
+	test_expect_code 1 tedge-check --config-dir cc register c8y 2>err &&
+	test_grep "^Error: failed to create the device in Cumulocity$" err &&
+	test_grep "The device id is the common name (CN) of the device certificate $PWD/cc/device-certs/tedge-certificate.pem, and \"bad\\\\u{1}id\" cannot be one" err &&
+	test_grep "contains characters which cannot be used in a name" err &&
+	test_grep ! "127.0.0.1:$closed" err &&
+	tedge-check --config-dir cc cert 2>err &&
+	test_grep "^Warning: The device id is the common name (CN) of the device certificate .*, and \"bad\\\\u{1}id\" cannot be one" err &&
+	test_expect_code 1 tedge-check --config-dir cc doctor c8y 2>err &&
+	test_grep "^FAIL certificate: the common name \"bad\\\\u{1}id\" of the device certificate is no valid device id" err
+'
+
 test_done
