@@ -893,9 +893,12 @@ probe_handshake(struct probe *p, const char *root, const char *cert, const char 
 		if (p->alert > 0)
 			err_push("%s refused the TLS handshake: TLS alert \"%s\"", p->addr,
 			    SSL_alert_desc_string_long(p->alert));
-		else
+		else {
+			/* ssl_reason() empties OpenSSL's queue: one call. */
+			const char *why = ssl_reason();
 			err_push("%s did not answer as a TLS server: %s", p->addr,
-			    *ssl_reason() ? ssl_reason() : "the connection was closed");
+			    *why ? why : "the connection was closed");
+		}
 		return PR_SERVER;
 	}
 	return client_refused(p, "during the TLS handshake");

@@ -90,4 +90,53 @@ test_expect_success OPENSSL 'a CN with a control character is named, before any 
 	test_grep "^FAIL certificate: the common name \"bad\\\\u{1}id\" of the device certificate is no valid device id" err
 '
 
+# Item 8: a server that is not TLS; OpenSSL's reason must come through.
+# not_tls MODE PORT: answers every connection as an HTTP server does
+# (http), or with a TLS record header of an impossible length (long),
+# for at most 60 s; killed with the test.
+not_tls () {
+	rm -f "not-tls.$1" &&
+	test_bg python3 -c "
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((\"127.0.0.1\", int(sys.argv[2]))); s.listen(5); s.settimeout(1)
+reply = {\"http\": b\"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n\",
+	\"long\": b\"\\x16\\x03\\x03\\xff\\xff\" + b\"\\x00\" * 64}[sys.argv[1]]
+open(\"not-tls.\" + sys.argv[1], \"w\").close()
+end = time.time() + 60
+while time.time() < end:
+	try:
+		c, _ = s.accept()
+	except socket.timeout:
+		continue
+	c.settimeout(2)
+	try:
+		c.recv(4096); c.sendall(reply)
+	except Exception:
+		pass
+	c.close()" "$1" "$2" &&
+	test_wait_for 10 "test -f not-tls.$1"
+}
+
+test_expect_success 'an HTTP server where TLS is expected: OpenSSL says why' '
+	port=$(tedge-test free-port) &&
+	not_tls http "$port" &&
+	test_expect_code 1 env TEDGE_C8Y_MQTT="127.0.0.1:$port" TEDGE_C8Y_ROOT_CERT_PATH="$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" \
+		tedge-check register c8y 2>err &&
+	test_grep "127.0.0.1:$port is not the TLS endpoint of Cumulocity" err &&
+	test_grep "127.0.0.1:$port did not answer as a TLS server: .*wrong version number" err &&
+	test_expect_code 1 env TEDGE_C8Y_MQTT="127.0.0.1:$port" TEDGE_C8Y_ROOT_CERT_PATH="$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" \
+		tedge-check doctor c8y 2>err &&
+	test_grep "^FAIL tls server: " err &&
+	test_grep "did not answer as a TLS server: .*wrong version number" err
+'
+
+test_expect_success 'garbage with a TLS record header: OpenSSL says why' '
+	port=$(tedge-test free-port) &&
+	not_tls long "$port" &&
+	test_expect_code 1 env TEDGE_C8Y_MQTT="127.0.0.1:$port" TEDGE_C8Y_ROOT_CERT_PATH="$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" \
+		tedge-check register c8y 2>err &&
+	test_grep "127.0.0.1:$port did not answer as a TLS server: .*packet length too long" err
+'
+
 test_done
