@@ -561,6 +561,8 @@ gen_local(struct cfg *c, struct buf *b)
 	if (xport && xca && S_ISDIR(st.st_mode) &&
 	    cfg_check_capath("mqtt.external.ca_path", xca) < 0)
 		fail();
+	if (xport && cfg_check_listeners(c) < 0)
+		fail();
 
 	bput(b, "per_listener_settings true\n");
 	bput(b, "connection_messages true\n");

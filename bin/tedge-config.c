@@ -248,6 +248,12 @@ cmd_write(enum op op, int argc, char **argv)
 		free(next);
 		break;
 	}
+	/* What tedge-bridge-gen would refuse to make of the two listeners
+	 * is refused now, while the file is unchanged. */
+	if (r == 0 && (!strcmp(k->name, "mqtt.bind.port") || !strcmp(k->name, "mqtt.bind.address") ||
+	    !strcmp(k->name, "mqtt.bind.enabled") || !strcmp(k->name, "mqtt.external.bind.port") ||
+	    !strcmp(k->name, "mqtt.external.bind.address")) && cfg_check_listeners(&c) < 0)
+		FAIL();
 	if (r < 0 || cfg_save(&c) < 0)
 		FAIL();
 #undef FAIL

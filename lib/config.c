@@ -864,6 +864,36 @@ cfg_check_capath(const char *key, const char *dir)
 	    key, dir, dir, key);
 }
 
+static int
+wildcard(const char *ip)
+{
+	return !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+}
+
+int
+cfg_check_listeners(struct cfg *c)
+{
+	char *on = NULL, *port = NULL, *addr = NULL, *xport = NULL, *xaddr = NULL;
+	int r = 0, rx;
+
+	if (cfg_get_str(c, "mqtt.bind.enabled", &on) < 0 ||
+	    cfg_get_str(c, "mqtt.bind.port", &port) < 0 ||
+	    cfg_get_str(c, "mqtt.bind.address", &addr) < 0 ||
+	    (rx = cfg_get_str(c, "mqtt.external.bind.port", &xport)) < 0 ||
+	    cfg_get_str(c, "mqtt.external.bind.address", &xaddr) < 0) {
+		r = -1;
+		goto out;
+	}
+	/* Without an address the external listener takes them all. */
+	if (rx == 0 && on && strcmp(on, "false") && port && addr && !strcmp(port, xport) &&
+	    (!xaddr || wildcard(xaddr) || wildcard(addr) || !strcmp(addr, xaddr)))
+		r = err_push("'mqtt.external.bind.port' is %s, as 'mqtt.bind.port': mosquitto cannot open both listeners on one port, and would not start. Give one of them another port (or the two listeners different addresses, 'mqtt.bind.address' and 'mqtt.external.bind.address').",
+		    xport);
+out:
+	free(on), free(port), free(addr), free(xport), free(xaddr);
+	return r;
+}
+
 int
 cfg_check(const struct cfg_key *k, const char *val)
 {

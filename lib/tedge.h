@@ -295,6 +295,13 @@ int cfg_check_device_id(const char *id);
  * (a directory that cannot be read or holds no certificate included).
  */
 int cfg_check_capath(const char *key, const char *dir);
+/*
+ * The two listeners of tedge-mosquitto.conf (mqtt.bind.*, and the external
+ * one when mqtt.external.bind.port is set) on one port, where mosquitto
+ * could not open both (the same address, or a wildcard one; no external
+ * address is every address): -1 with a cause naming both keys; else 0.
+ */
+int cfg_check_listeners(struct cfg *c);
 
 /* spawn.c: running other programs (argv, never a shell). */
 

@@ -112,4 +112,58 @@ test_expect_success 'a FIFO or a device elsewhere is refused too' '
 	test_grep "it is a character device, not a regular file" err
 '
 
+# Item 9: two listeners on one port, which mosquitto cannot open.
+test_expect_success 'an external listener on mqtt.bind.port is refused by set, naming both keys' '
+	rm -rf lst && mkdir lst &&
+	test_expect_code 1 tedge-config --config-dir lst set mqtt.external.bind.port 1883 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''mqtt.external.bind.port'\'' with value: 1883.$" err &&
+	test_grep "'\''mqtt.external.bind.port'\'' is 1883, as '\''mqtt.bind.port'\'': mosquitto cannot open both listeners on one port" err &&
+	test_path_is_missing lst/tedge.toml &&
+	tedge-config --config-dir lst set mqtt.external.bind.port 8883 &&
+	cp lst/tedge.toml before &&
+	test_expect_code 1 tedge-config --config-dir lst set mqtt.bind.port 8883 2>err &&
+	test_grep "is 8883, as '\''mqtt.bind.port'\''" err &&
+	test_expect_code 1 tedge-config --config-dir lst set mqtt.port 8883 2>err &&
+	test_grep "is 8883, as '\''mqtt.bind.port'\''" err &&
+	test_cmp before lst/tedge.toml
+'
+
+test_expect_success 'one port on two different addresses is fine, as mosquitto takes it' '
+	tedge-config --config-dir lst set mqtt.external.bind.address 127.0.0.2 &&
+	tedge-config --config-dir lst set mqtt.bind.port 8883 &&
+	cp lst/tedge.toml before &&
+	test_expect_code 1 tedge-config --config-dir lst unset mqtt.external.bind.address 2>err &&
+	test_grep "mosquitto cannot open both listeners on one port" err &&
+	test_expect_code 1 tedge-config --config-dir lst set mqtt.bind.address 127.0.0.2 2>err &&
+	test_cmp before lst/tedge.toml &&
+	tedge-bridge-gen --config-dir lst local >out &&
+	test_grep "^listener 8883 127.0.0.1$" out &&
+	test_grep "^listener 8883 127.0.0.2$" out
+'
+
+test_expect_success MOSQUITTO 'mosquitto does start with that file' '
+	port=$(tedge-test free-port) &&
+	mosq=/usr/sbin/mosquitto && { test -x $mosq || mosq=$(command -v mosquitto); } &&
+	{ { test "$(id -u)" != 0 || echo "user root"; } &&
+		sed "s/^listener 8883 /listener $port /" out; } >mosq.conf &&
+	test_expect_code 124 timeout 2 $mosq -c mosq.conf >mosq.out 2>&1 &&
+	test_grep ! "Error" mosq.out
+'
+
+test_expect_success 'tedge-bridge-gen refuses it too, from the file or TEDGE_*, and writes nothing' '
+	rm -rf lst2 && mkdir lst2 &&
+	printf "[mqtt.bind]\nport = 1884\n\n[mqtt.external.bind]\nport = 1884\n" >lst2/tedge.toml &&
+	test_expect_code 1 tedge-bridge-gen --config-dir lst2 --write local 2>err &&
+	test_grep "^Error: failed to generate the local broker configuration$" err &&
+	test_grep "'\''mqtt.external.bind.port'\'' is 1884, as '\''mqtt.bind.port'\''" err &&
+	test_path_is_missing lst2/mosquitto-conf/tedge-mosquitto.conf &&
+	test_expect_code 1 env TEDGE_MQTT_EXTERNAL_BIND_ADDRESS= tedge-bridge-gen --config-dir lst local 2>err &&
+	test_grep "mosquitto cannot open both listeners on one port" err
+'
+
+test_expect_success 'without the local listener file (mqtt.bind.enabled false) there is nothing to refuse' '
+	tedge-config --config-dir lst2 set mqtt.bind.enabled false &&
+	tedge-config --config-dir lst2 set mqtt.external.bind.port 1884
+'
+
 test_done
