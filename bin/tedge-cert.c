@@ -384,12 +384,15 @@ static long
 validity_days(void)
 {
 	char *v = conf("certificate.validity.requested_duration", "failed to read the configuration");
-	unsigned long long s;
+	long days;
 
-	if (cfg_duration_secs(v, &s) < 0)
-		die("invalid certificate.validity.requested_duration");
+	/* The key's check when it was read, and again now: time went by. */
+	if (cfg_validity_days(v, &days) < 0) {
+		err_push("invalid value for 'certificate.validity.requested_duration': %s", v);
+		die("failed to read the configuration");
+	}
 	free(v);
-	return s / 86400 ? (long)(s / 86400) : 1;
+	return days;
 }
 
 /*
@@ -419,7 +422,8 @@ make_cert(EVP_PKEY *key, X509_NAME *subject)
 		goto fail;
 	if (!X509_set_subject_name(x, subject) || !X509_set_issuer_name(x, subject) ||
 	    !X509_gmtime_adj(X509_getm_notBefore(x), -86400) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(x), (days - 1) * 86400) ||
+	    /* in days: (days - 1) * 86400 overflows a 32-bit long */
+	    !X509_time_adj_ex(X509_getm_notAfter(x), (int)(days - 1), 0, NULL) ||
 	    !X509_set_pubkey(x, key))
 		goto fail;
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);

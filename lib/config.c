@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "tedge.h"
 
@@ -34,7 +35,8 @@
 static int check_mosq_path(const char *), check_mosq_host(const char *),
     check_mosq_hostport(const char *), check_mosq_port(const char *),
     check_iface(const char *), check_templates(const char *),
-    check_keepalive(const char *);
+    check_keepalive(const char *), check_x509_name(const char *),
+    check_validity(const char *);
 
 /* In `tedge config list` order: thin-edge 0.12's depth-first schema order,
  * with the later keys in their HEAD places. */
@@ -55,14 +57,14 @@ const struct cfg_key cfg_keys[] = {
 	{ "device.type", CFG_STR, CFG_CONST, "thin-edge.io", NULL,
 	  "The default device type.", NULL, "thin-edge.io", NULL },
 	{ "certificate.validity.requested_duration", CFG_DURATION, CFG_CONST, "365d", NULL,
-	  "Requested validity duration for a new certificate.", NULL, "365d", NULL },
+	  "Requested validity duration for a new certificate.", NULL, "365d", check_validity },
 	{ "certificate.validity.minimum_duration", CFG_DURATION, CFG_CONST, "30d", NULL,
 	  "The minimum validity duration of a certificate: a certificate closer to its expiry needs renewal.",
 	  NULL, "30d", NULL },
 	{ "certificate.organization", CFG_STR, CFG_CONST, "Thin Edge", NULL,
-	  "The organization name used when creating a new certificate.", NULL, "Thin Edge", NULL },
+	  "The organization name used when creating a new certificate.", NULL, "Thin Edge", check_x509_name },
 	{ "certificate.organization_unit", CFG_STR, CFG_CONST, "Device", NULL,
-	  "The organization unit used when creating a new certificate.", NULL, "Device", NULL },
+	  "The organization unit used when creating a new certificate.", NULL, "Device", check_x509_name },
 	{ "c8y.url", CFG_DOMAIN, CFG_NONE, NULL, NULL,
 	  "Endpoint URL of Cumulocity tenant.", NULL, "your-tenant.cumulocity.com", check_mosq_host },
 	{ "c8y.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
@@ -764,6 +766,54 @@ check_keepalive(const char *s)
 	if (secs > 65535)
 		return err_push("mosquitto takes a keepalive_interval of at most 65535 seconds, not %llu", secs);
 	return 0;
+}
+
+/* O and OU of a certificate subject: X.509's upper bound (RFC 5280,
+ * ub-organization-name, ub-organizational-unit-name), in characters, as
+ * OpenSSL counts them. Empty leaves the attribute out. */
+static int
+check_x509_name(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*p && utf8_next(&p) >= 0)
+		n++;
+	if (n > 64)
+		return err_push("a certificate subject takes at most 64 characters here (X.509), not %zu",
+		    n);
+	return 0;
+}
+
+/* The last time X.509 can encode (GeneralizedTime has four digits for
+ * the year): 9999-12-31T23:59:59Z. */
+#define X509_TIME_MAX 253402300799LL
+
+int
+cfg_validity_days(const char *val, long *days)
+{
+	unsigned long long secs, d;
+	long long end;
+
+	if (parse_duration(val, &secs) < 0)
+		return -1;
+	/* Whole days, at least one: what `tedge cert create` asks for. The
+	 * certificate runs from a day back to days - 1 days from now. */
+	d = secs / 86400 ? secs / 86400 : 1;
+	end = (long long)time(NULL) + 86400LL * (long long)(d > 3000000 ? 3000000 : d - 1);
+	if (d > 3000000 || end > X509_TIME_MAX)
+		return err_push("a certificate made now for %llu days would end after 9999-12-31T23:59:59Z, the last time X.509 can encode: at most %lld days",
+		    d, (X509_TIME_MAX - (long long)time(NULL)) / 86400 + 1);
+	*days = (long)d;
+	return 0;
+}
+
+static int
+check_validity(const char *s)
+{
+	long days;
+
+	return cfg_validity_days(s, &days);
 }
 
 /* An entity topic id: at most 4 segments, padded with '/' to 4, a valid

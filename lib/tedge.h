@@ -278,6 +278,10 @@ int cfg_save(struct cfg *c);
 /* Seconds in a duration value ("60", "90s", "1h 30m", "365d"). 0, or -1
  * with the reason pushed. */
 int cfg_duration_secs(const char *val, unsigned long long *secs);
+/* The whole days (at least 1) of a certificate valid for the duration val
+ * made now, in *days; -1 with the reason pushed when its end would be past
+ * what X.509 can encode (9999-12-31T23:59:59Z). */
+int cfg_validity_days(const char *val, long *days);
 /* The code point at *p, with *p moved past it; -1 for a malformed,
  * overlong or surrogate UTF-8 sequence (*p then unchanged). */
 long utf8_next(const unsigned char **p);

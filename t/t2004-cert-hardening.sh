@@ -117,4 +117,52 @@ test_expect_success OPENSSL 'remove takes our leftovers away with the pair' '
 	test_must_be_empty ls
 '
 
+# Item 10: what create cannot put in a certificate is refused by set,
+# and named by create when it comes from the file.
+test_expect_success OPENSSL 'certificate.validity.requested_duration: the end must fit X.509 (9999-12-31)' '
+	test_expect_code 1 tedge-config --config-dir val set certificate.validity.requested_duration 10000y 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''certificate.validity.requested_duration'\'' with value: 10000y.$" err &&
+	test_grep "would end after 9999-12-31T23:59:59Z, the last time X.509 can encode" err &&
+	test_path_is_missing val/tedge.toml &&
+	max=$(( (253402300799 - $(date +%s)) / 86400 + 1 )) &&
+	test_expect_code 1 tedge-config --config-dir val set certificate.validity.requested_duration "$((max + 1))d" 2>err &&
+	test_grep "at most [0-9]* days" err &&
+	tedge-config --config-dir val set certificate.validity.requested_duration "$((max - 1))d" &&
+	tedge-cert --config-dir val create --device-id dev1 &&
+	openssl x509 -in val/device-certs/tedge-certificate.pem -noout -enddate >end &&
+	test_grep " 9999 GMT$" end
+'
+
+test_expect_success OPENSSL 'certificate.organization and _unit: 64 characters, not 65' '
+	o64=$(printf "%64s" "" | tr " " o) &&
+	test_expect_code 1 tedge-config --config-dir org set certificate.organization "${o64}o" 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''certificate.organization'\''" err &&
+	test_grep "a certificate subject takes at most 64 characters here (X.509), not 65" err &&
+	test_expect_code 1 tedge-config --config-dir org set certificate.organization_unit "${o64}o" 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''certificate.organization_unit'\''" err &&
+	test_path_is_missing org/tedge.toml &&
+	e64=$(printf "%64s" "" | sed "s/ /é/g") &&
+	tedge-config --config-dir org set certificate.organization "$o64" &&
+	tedge-config --config-dir org set certificate.organization_unit "$e64" &&
+	tedge-cert --config-dir org create --device-id dev1 &&
+	openssl x509 -in org/device-certs/tedge-certificate.pem -noout -subject -nameopt utf8,sep_multiline >subject &&
+	test_grep "O=$o64$" subject &&
+	test_grep "OU=$e64$" subject
+'
+
+test_expect_success OPENSSL 'from the file or TEDGE_*, create names the key and makes nothing' '
+	mkdir -p hand &&
+	o65=$(printf "%65s" "" | tr " " o) &&
+	printf "[certificate]\norganization = \"%s\"\n" "$o65" >hand/tedge.toml &&
+	test_expect_code 1 tedge-cert --config-dir hand create --device-id dev1 2>err &&
+	test_grep "invalid value for '\''certificate.organization'\'' in $TRASH_DIRECTORY/hand/tedge.toml" err &&
+	test_grep "at most 64 characters" err &&
+	test_path_is_missing hand/device-certs/tedge-private-key.pem &&
+	rm hand/tedge.toml &&
+	test_expect_code 1 env TEDGE_CERTIFICATE_VALIDITY_REQUESTED_DURATION=10000y \
+		tedge-cert --config-dir hand create --device-id dev1 2>err &&
+	test_grep "from environment variable TEDGE_CERTIFICATE_VALIDITY_REQUESTED_DURATION" err &&
+	test_path_is_missing hand/device-certs/tedge-private-key.pem
+'
+
 test_done
