@@ -1705,6 +1705,12 @@ cfg_save(struct cfg *c)
 		return err_push("out of memory");
 	if (!(text = toml_dump(c->doc, &len)))
 		return err_push("out of memory");
+	/* What cfg_load would refuse to read back is not written. */
+	if (len > FILE_MAX) {
+		free(text);
+		return err_push("the new %s would be %zu bytes, and tedge.toml can be at most %d bytes to be read: it is left as it was",
+		    c->path, len, FILE_MAX);
+	}
 	remove_stale_temps(c->dir);
 	r = fs_write_atomic(c->path, text, len, 0644);
 	free(text);

@@ -29,6 +29,8 @@
 #define F_DOTTED	0x04	/* table made by a dotted key */
 #define F_INLINE	0x08	/* inline table: closed for good */
 #define F_AOT		0x10	/* array made by [[header]] */
+#define F_ONELINE	0x20	/* array written on one line: written back so */
+#define F_COMPACT	0x40	/* ... and without a blank: "[1,2]" */
 
 #if defined(__GNUC__)
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
@@ -987,14 +989,19 @@ static int
 array(struct parser *P, int d, int nest, struct toml **out)
 {
 	struct toml *a, *v;
+	const unsigned char *at;
+	size_t line = P->line;
+	int blank = 0;
 
 	if (nest > MAXNEST)
 		return perr(P, "nesting too deep");
 	if ((a = toml_new(TOML_ARRAY)) == NULL)
 		return nomem(P);
 	for (P->s++;;) {
+		at = P->s;
 		if (skipall(P) < 0)
 			goto fail;
+		blank |= P->s != at;
 		if (P->s == P->end) {
 			perr(P, "unterminated array");
 			goto fail;
@@ -1008,8 +1015,10 @@ array(struct parser *P, int d, int nest, struct toml **out)
 			nomem(P);
 			goto fail;
 		}
+		at = P->s;
 		if (skipall(P) < 0)
 			goto fail;
+		blank |= P->s != at;
 		if (peek(P, 0) == ']')
 			break;
 		if (peek(P, 0) != ',') {
@@ -1020,6 +1029,10 @@ array(struct parser *P, int d, int nest, struct toml **out)
 		P->s++;
 	}
 	P->s++;
+	/* Its layout, for the writer: a long array written compactly must
+	 * not grow by a line per item. */
+	if (P->line == line)
+		a->flags |= blank ? F_ONELINE : F_ONELINE | F_COMPACT;
 	*out = a;
 	return 0;
 fail:
@@ -1379,7 +1392,7 @@ wval(struct writer *W, const struct toml *v, int d, int nest)
 		}
 		bputc(&W->b, '[');
 		for (i = 0; i < v->nkid; i++) {
-			bputs(&W->b, i ? ", " : "");
+			bputs(&W->b, !i ? "" : v->flags & F_COMPACT ? "," : ", ");
 			wval(W, v->kid[i], d + 1, nest + 1);
 		}
 		bputc(&W->b, ']');
@@ -1423,7 +1436,7 @@ wtable(struct writer *W, const struct toml *t, int d)
 			continue;
 		wkey(W, k->key);
 		bputs(&W->b, " = ");
-		if (k->type == TOML_ARRAY && k->nkid > 0) {
+		if (k->type == TOML_ARRAY && k->nkid > 0 && !(k->flags & F_ONELINE)) {
 			bputs(&W->b, "[\n");
 			for (j = 0; j < k->nkid; j++) {
 				bputs(&W->b, "    ");

@@ -87,7 +87,9 @@ int toml_push(struct toml *array, struct toml *item);
 /*
  * Serialises a root table as TOML text: the root's plain keys first, then
  * each table as a [header] section in document order, plain keys before
- * sub-tables; non-empty arrays one item per line. Returns a malloc'd
+ * sub-tables; non-empty arrays one item per line, but for those the parser
+ * read on one line, which are written back on one line (with no blank
+ * when they had none), so that the text does not grow. Returns a malloc'd
  * NUL-terminated string (caller frees) and its length in *len, or NULL on
  * OOM, or when the tree cannot be written so that it reads back (invalid
  * UTF-8 in a string or key, FLOAT/DATETIME text that is not TOML, nesting

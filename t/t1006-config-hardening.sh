@@ -166,4 +166,55 @@ test_expect_success 'without the local listener file (mqtt.bind.enabled false) t
 	tedge-config --config-dir lst2 set mqtt.external.bind.port 1884
 '
 
+# Item 11: never write a tedge.toml the reader refuses (more than 1 MiB).
+# pad_file FILE N: "pad = "<N times A>"", a line of N + 9 bytes
+pad_file () {
+	{ printf "pad = \"" && head -c "$2" /dev/zero | tr "\0" A && printf "\"\n"; } >"$1"
+}
+
+test_expect_success 'a rewrite of exactly 1 MiB is written and read; one byte more is refused, file unchanged' '
+	mkdir -p sz &&
+	printf "pad = \"A\"\n" >sz/tedge.toml &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir sz set device.type x &&
+	delta=$(($(wc -c <sz/tedge.toml) - 10)) &&
+	pad_file sz/tedge.toml $((1048576 - 9 - delta)) &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir sz set device.type x &&
+	test $(wc -c <sz/tedge.toml) = 1048576 &&
+	echo x >expect &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir sz get device.type >actual &&
+	test_cmp expect actual &&
+	pad_file sz/tedge.toml $((1048576 - 9 - delta + 1)) &&
+	cp sz/tedge.toml before &&
+	test_expect_code 1 env TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir sz set device.type x 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''device.type'\'' with value: x.$" err &&
+	test_grep "the new $TRASH_DIRECTORY/sz/tedge.toml would be 1048577 bytes, and tedge.toml can be at most 1048576 bytes to be read: it is left as it was" err &&
+	test_cmp before sz/tedge.toml
+'
+
+test_expect_success 'a long compact array stays compact: the file does not grow past what can be read' '
+	mkdir -p compact &&
+	{ printf "x = [" && seq -s, 1 158732 | tr -d "\n" && printf "]\n"; } >compact/tedge.toml &&
+	size=$(wc -c <compact/tedge.toml) &&
+	test $size -gt 1000000 &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir compact set device.type y &&
+	test $(wc -c <compact/tedge.toml) -lt $((size + 100)) &&
+	test_grep "^x = \[1,2,3,4,5," compact/tedge.toml &&
+	echo y >expect &&
+	TEDGE_QUIET_UNKNOWN_KEYS=1 tedge-config --config-dir compact get device.type >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a list that set writes one item per line is refused when that is too long' '
+	mkdir -p tmpl &&
+	{ printf "[c8y.smartrest]\ntemplates = [" &&
+		seq 1 100000 | sed "s/.*/\"t&\"/" | tr "\n" , | sed "s/,\$//" && printf "]\n"; } >tmpl/tedge.toml &&
+	tedge-config --config-dir tmpl set device.type y &&
+	cp tmpl/tedge.toml before &&
+	test_expect_code 1 tedge-config --config-dir tmpl add c8y.smartrest.templates zz 2>err &&
+	test_grep "^Error: failed to set the configuration key: '\''c8y.smartrest.templates'\'' with value: zz.$" err &&
+	test_grep "tedge.toml can be at most 1048576 bytes to be read: it is left as it was" err &&
+	test_cmp before tmpl/tedge.toml &&
+	tedge-config --config-dir tmpl get c8y.smartrest.templates >/dev/null
+'
+
 test_done
