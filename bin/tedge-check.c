@@ -1085,6 +1085,7 @@ struct sess {
 	int connack;		/* CONNACK code, -1 until one came */
 	int timedout;
 	int unreachable;	/* no TCP connection: worth trying again */
+	int step_ms;		/* when > 0, the longest wait of one step */
 	int nsubacks, subfail;
 	int pubmid, pubacked;
 	char logerr[256];	/* libmosquitto's last error line */
@@ -1223,6 +1224,8 @@ sess_step(struct sess *s)
 		s->timedout = 1;
 		return err_push("timed out after %g s", bound);
 	}
+	if (s->step_ms && t > s->step_ms)
+		t = s->step_ms;
 	rc = mosquitto_loop(s->m, t, 1);
 	if (rc == MOSQ_ERR_SUCCESS)
 		return 0;
@@ -1257,13 +1260,56 @@ tcp_reachable(const char *host, int port)
 }
 
 /*
+ * A TCP connection of our own, started beside libmosquitto's and never
+ * waited for: it costs no round trip. The descriptor, or -1.
+ */
+static int
+tcp_probe_start(const char *host, int port)
+{
+	struct addrinfo hints, *ai;
+	char ps[16];
+	int fd;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(ps, sizeof(ps), "%d", port);
+	if (getaddrinfo(host, ps, &hints, &ai) != 0)
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* The probe's verdict: 1 still connecting, 0 connected, -1 refused or
+ * failed (errno set). */
+static int
+tcp_probe_done(int fd)
+{
+	struct pollfd q = { fd, POLLOUT, 0 };
+	socklen_t l = sizeof(int);
+	int e = 0;
+
+	if (poll(&q, 1, 0) <= 0)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
+}
+
+/*
  * Connects to host:port with client id id, until CONNACK or the deadline.
  * 0, or -1 with the causes pushed.
  */
 static int
 sess_open(struct sess *s, const char *host, int port, const char *id, const struct tlsconf *t)
 {
-	int rc;
+	int rc, r, tls = 0, pfd;
 
 	memset(s, 0, sizeof(*s));
 	s->connack = -1;
@@ -1284,13 +1330,10 @@ sess_open(struct sess *s, const char *host, int port, const char *id, const stru
 		/*
 		 * libmosquitto 2.0.11 never notices a refused TLS connection:
 		 * it retries the ClientHello on the dead socket until our
-		 * deadline. A TCP connection of our own first says at once.
+		 * deadline. A TCP connection of our own beside it says at
+		 * once (below).
 		 */
-		if (tcp_reachable(host, port) < 0) {
-			s->state = S_DOWN;
-			s->unreachable = 1;
-			return -1;
-		}
+		tls = 1;
 		errno = 0;
 		rc = mosquitto_tls_set(s->m, t->cafile, t->capath, t->cert, t->key, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -1308,9 +1351,29 @@ sess_open(struct sess *s, const char *host, int port, const char *id, const stru
 		s->state = S_DOWN;
 		return rc;
 	}
-	while (s->state == S_CONNECTING)
-		if (sess_step(s) < 0)
+	pfd = tls ? tcp_probe_start(host, port) : -1;
+	while (s->state == S_CONNECTING) {
+		if (pfd >= 0 && (r = tcp_probe_done(pfd)) <= 0) {
+			close(pfd);
+			pfd = -1;
+			/* Refused: the blocking probe says why, at once. */
+			if (r < 0 && tcp_reachable(host, port) < 0) {
+				s->state = S_DOWN;
+				s->unreachable = 1;
+				return -1;
+			}
+		}
+		s->step_ms = pfd >= 0 ? 5 : 0;
+		if (sess_step(s) < 0) {
+			if (pfd >= 0)
+				close(pfd);
+			s->step_ms = 0;
 			return -1;
+		}
+	}
+	s->step_ms = 0;
+	if (pfd >= 0)
+		close(pfd);
 	if (s->state != S_UP) {
 		if (s->connack > 0)
 			return err_push("the broker refused the connection: %s",
@@ -1563,7 +1626,7 @@ cmd_register(const struct cloud *cl)
 	struct stat st;
 	struct sess s;
 	char *msg;
-	int r;
+	int r, suback;
 
 	need_config();
 	set_deadline(timeout_or(10));
@@ -1602,8 +1665,12 @@ cmd_register(const struct cloud *cl)
 			explain(&p, r);
 		die(what);
 	}
-	if (sess_subscribe(&s, "s/e", 1) < 0) {
-		err_push("Cumulocity refused the subscription to s/e");
+	/* The subscription to s/e and the 100 go out together: MQTT keeps a
+	 * connection's packets in order, so the subscription is in place
+	 * before the answer to the 100 is sent. One round trip saved. */
+	suback = s.nsubacks + 1;
+	if ((r = mosquitto_subscribe(s.m, NULL, "s/e", 1)) != MOSQ_ERR_SUCCESS) {
+		sess_err(&s, r);
 		die(what);
 	}
 	msg = keep(xasprintf("100,%s,%s", dev.id, dev.type));
@@ -1612,7 +1679,7 @@ cmd_register(const struct cloud *cl)
 		sess_err(&s, r);
 		die(what);
 	}
-	while (!s.pubacked && !s.error[0]) {
+	while ((!s.pubacked || s.nsubacks < suback) && !s.error[0] && !s.subfail) {
 		if (sess_step(&s) < 0) {
 			if (s.timedout) {
 				err_clear();
@@ -1623,6 +1690,10 @@ cmd_register(const struct cloud *cl)
 			}
 			die(what);
 		}
+	}
+	if (s.subfail) {
+		err_push("Cumulocity refused the subscription to s/e");
+		die(what);
 	}
 	/* An answer already on its way is read before the verdict. */
 	if (!s.error[0])
