@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +71,16 @@ fail:
 	if (e == EEXIST)
 		return 1;
 	return err_pushsysf(e, "cannot create %s", path);
+}
+
+/* INITDIR/sub/name, where install takes a definition from. Static buffer. */
+const char *
+template_path(const char *sub, const char *name)
+{
+	static char buf[4300];
+
+	snprintf(buf, sizeof(buf), "%s/%s/%s", initdir, sub, name);
+	return buf;
 }
 
 /*

@@ -32,13 +32,10 @@ rc_why(void)
 	return whybuf;
 }
 
-static char tmplbuf[4300];
-
 static const char *
 rc_tmpl(const char *svc)
 {
-	snprintf(tmplbuf, sizeof(tmplbuf), "%s/openrc/%s", initdir, svc);
-	return tmplbuf;
+	return template_path("openrc", svc);
 }
 
 /* The runlevels a service in which starts on boot. */

@@ -109,13 +109,10 @@ runit_why(void)
 	return whybuf;
 }
 
-static char tmplbuf[4300];
-
 static const char *
 runit_tmpl(const char *svc)
 {
-	snprintf(tmplbuf, sizeof(tmplbuf), "%s/runit/%s", initdir, svc);
-	return tmplbuf;
+	return template_path("runit", svc);
 }
 
 /* The service's directory in the scan directory, and its definition. */

@@ -158,13 +158,10 @@ sd_is_enabled(const char *svc)
 	return run_pred(argv);
 }
 
-static char tmplbuf[4300];
-
 static const char *
 sd_tmpl(const char *svc)
 {
-	snprintf(tmplbuf, sizeof(tmplbuf), "%s/systemd/%s", initdir, unit(svc));
-	return tmplbuf;
+	return template_path("systemd", unit(svc));
 }
 
 static int

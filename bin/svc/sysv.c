@@ -34,13 +34,10 @@ sysv_why(void)
 	return whybuf;
 }
 
-static char tmplbuf[4300];
-
 static const char *
 sysv_tmpl(const char *svc)
 {
-	snprintf(tmplbuf, sizeof(tmplbuf), "%s/sysvinit/%s", initdir, svc);
-	return tmplbuf;
+	return template_path("sysvinit", svc);
 }
 
 /* Is name "<S|K>NN<svc>"? */
