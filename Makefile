@@ -70,11 +70,18 @@ MOSQUITTO_SBINDIR = /usr/sbin
 INIT = init/systemd/mosquitto.service init/openrc/mosquitto \
 	init/sysvinit/mosquitto init/runit/mosquitto/run
 
-bin/tedge-svc.o: bin/tedge-svc.c
-	$(CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(CFLAGS) -fPIC -c -o $@ bin/tedge-svc.c
+# One program from bin/svc/: main.c and a file per service manager.
+SVCOBJ = bin/svc/main.o bin/svc/path.o bin/svc/run.o bin/svc/install.o \
+	bin/svc/systemd.o bin/svc/initd.o bin/svc/openrc.o bin/svc/sysv.o \
+	bin/svc/runit.o bin/svc/custom.o
 
-bin/tedge-svc: bin/tedge-svc.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-svc.o $(TEDGE_LIBS)
+$(SVCOBJ): $(HDR) bin/svc/svc.h config.mk Makefile
+
+bin/svc/main.o: bin/svc/main.c
+	$(CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(CFLAGS) -fPIC -c -o $@ bin/svc/main.c
+
+bin/tedge-svc: $(SVCOBJ) $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SVCOBJ) $(TEDGE_LIBS)
 
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
@@ -211,7 +218,7 @@ lint:
 		init/runit/mosquitto/run
 
 clean:
-	rm -f $(PROGS) $(PROGS:=.o) bin/tedge-check-distro.o $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f $(PROGS) $(PROGS:=.o) bin/tedge-check-distro.o $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 

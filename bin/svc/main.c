@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-svc: one interface over systemd, OpenRC, runit, SysV init and a
+ * custom system.toml.
+ *
+ *   tedge-svc [OPTIONS] start|stop|restart|enable|disable SERVICE
+ *   tedge-svc [OPTIONS] is-active|is-enabled|exists SERVICE
+ *   tedge-svc [OPTIONS] install SERVICE
+ *   tedge-svc [OPTIONS] diagnose SERVICE
+ *   tedge-svc [OPTIONS] detect
+ *   tedge-svc [OPTIONS] is-available
+ *
+ * The manager is --manager, else the config key service.manager, else
+ * (auto) the one that is running: <config-dir>/system.toml with an [init]
+ * table is custom; else /run/systemd/system is a directory: systemd; else
+ * /run/openrc/softlevel exists: openrc; else a runsvdir process supervises
+ * $SVDIR (/etc/service, /var/service): runit; else /etc/init.d exists: sysv.
+ * A binary on PATH proves nothing and is never looked at.
+ *
+ * Reads <config-dir>/tedge.toml (service.manager), <config-dir>/system.toml,
+ * and the manager's files: /run/systemd/system, /run/openrc/softlevel,
+ * /etc/init.d, /etc/runlevels, /etc/rc?.d, /etc/sv, $SVDIR, /proc.
+ * Writes: install: /etc/systemd/system/NAME.service, /etc/init.d/NAME or
+ * /etc/sv/NAME/ (never replacing one); enable and disable: OpenRC runlevel
+ * links, runit scan-directory links and `down` files, SysV rc?.d links (by
+ * update-rc.d where there is one). Every one of these paths is taken under
+ * $TEDGE_SVC_ROOT when it is set, so tests can use a directory of their own;
+ * the commands run (systemctl, sv, init scripts...) are the system's.
+ * Templates for install: $TEDGE_SVC_INITDIR, else INITDIR.
+ *
+ * Every command runs with argv (no shell), stdin from /dev/null, its output
+ * captured for the error message, and is killed at the deadline (--timeout).
+ *
+ * Exit: 0 success, or the predicate holds; 1 failure, or the predicate is
+ * false; 2 usage; 4 no service manager available; 5 service not installed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tedge.h"
+#include "svc.h"
+
+#ifndef INITDIR
+#define INITDIR "/usr/local/share/tedge/init"
+#endif
+
+static const char usage_text[] =
+"usage: tedge-svc [OPTIONS] COMMAND [SERVICE]\n"
+"\n"
+"Start, stop and enable services with the service manager that is running.\n"
+"\n"
+"Commands:\n"
+"  start SERVICE         Start the service now\n"
+"  stop SERVICE          Stop the service now\n"
+"  restart SERVICE       Stop (if running) and start the service\n"
+"  enable SERVICE        Start the service on boot (does not start it now)\n"
+"  disable SERVICE       Do not start the service on boot (does not stop it)\n"
+"  is-active SERVICE     Exit 0 if the service is running, else 1\n"
+"  is-enabled SERVICE    Exit 0 if the service starts on boot, else 1\n"
+"  exists SERVICE        Exit 0 if the manager has a definition of the service, else 1\n"
+"  install SERVICE       Put the toolkit's definition of the service in place,\n"
+"                        unless the manager has one that can start it\n"
+"  diagnose SERVICE      Print what keeps the manager's definition of the\n"
+"                        service from starting it, if known; exit 0 if found, else 1\n"
+"  detect                Print the name of the service manager in use\n"
+"  is-available          Exit 0 if the service manager is available, else 1\n"
+"\n"
+"Options:\n"
+"  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+"  -m, --manager M       auto, systemd, openrc, runit, sysv or custom\n"
+"                        [default: the config key service.manager, else auto]\n"
+"  -t, --timeout SECS    bound on each command run [default: 30]\n"
+"  -h, --help            print this help\n"
+"  -V, --version         print the version\n"
+"\n"
+"Environment: TEDGE_SVC_ROOT moves the files of every manager under a directory;\n"
+"SVDIR is runit's scan directory; TEDGE_SVC_INITDIR holds the definitions install uses.\n"
+"\n"
+"Exit status: 0 success, or the predicate holds; 1 failure, or the predicate is false;\n"
+"2 usage error; 4 no service manager is available; 5 the service is not installed.\n";
+
+const struct verbdef verbs[] = {
+	[V_START] = { "start", 1 },
+	[V_STOP] = { "stop", 1 },
+	[V_RESTART] = { "restart", 1 },
+	[V_ENABLE] = { "enable", 1 },
+	[V_DISABLE] = { "disable", 1 },
+	[V_IS_ACTIVE] = { "is-active", 1 },
+	[V_IS_ENABLED] = { "is-enabled", 1 },
+	[V_EXISTS] = { "exists", 1 },
+	[V_INSTALL] = { "install", 1 },
+	[V_DIAGNOSE] = { "diagnose", 1 },
+	[V_DETECT] = { "detect", 0 },
+	[V_IS_AVAILABLE] = { "is-available", 0 },
+};
+
+const char *confdir;
+const char *root = "";
+const char *initdir = INITDIR;
+int timeout_ms = 30000;
+
+/*
+ * Service names end up in paths and in argv: one path component of
+ * letters, digits and "_.:@+-", not starting with '.' or '-'.
+ */
+static int
+valid_name(const char *s)
+{
+	const char *p;
+
+	if (!*s || *s == '.' || *s == '-' || strlen(s) > 200)
+		return 0;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.:@+-", *p))
+			return 0;
+	return 1;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+enum { M_SYSTEMD, M_OPENRC, M_RUNIT, M_SYSV, M_CUSTOM, M_N };
+
+static const struct backend *const backends[M_N] = {
+	[M_SYSTEMD] = &svc_systemd,
+	[M_OPENRC] = &svc_openrc,
+	[M_RUNIT] = &svc_runit,
+	[M_SYSV] = &svc_sysv,
+	[M_CUSTOM] = &svc_custom,
+};
+
+/* The manager's name for people and for `detect`: custom ones name
+ * themselves in system.toml. */
+static const char *
+mgr_name(int m)
+{
+	if (m == M_CUSTOM && custom_setup() == 0)
+		return custom_name();
+	return backends[m]->id;
+}
+
+static char headbuf[512];
+static int wanted = -1;	/* the manager named (or custom), even if unavailable */
+
+/*
+ * The manager to use: index into backends, or -1 with causes pushed, *code
+ * set (EXIT_NO_MANAGER, or EXIT_FAIL when a file is broken) and *headline
+ * saying what is wrong. An explicit choice must be available too.
+ */
+static int
+choose(const char *opt, int *code, const char **headline)
+{
+	const char *want = opt;
+	char *cfgval = NULL, *envval = NULL;
+	const struct cfg_key *k;
+	struct cfg c;
+	int m, r;
+
+	*code = EXIT_FAIL;
+	*headline = "failed to find the service manager";
+	if (!want) {
+		/* Only the one key matters: read it without the TEDGE_*
+		 * override scan, which would warn about TEDGE_SVC_ROOT. */
+		if (cfg_load(&c, confdir, 0) < 0)
+			return err_push("failed to read the configuration in %s", confdir);
+		warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+		r = cfg_get_str(&c, "service.manager", &cfgval);
+		cfg_free(&c);
+		if (r < 0)
+			return -1;
+		want = cfgval;
+		if (getenv("TEDGE_SERVICE_MANAGER")) {
+			k = cfg_key_find("service.manager", NULL);
+			if (!*getenv("TEDGE_SERVICE_MANAGER")) {
+				want = "auto";
+			} else if (cfg_parse(k, getenv("TEDGE_SERVICE_MANAGER"),
+			    &envval) < 0) {
+				free(cfgval);
+				return err_push("Failed to set value for service.manager "
+				    "from environment variable TEDGE_SERVICE_MANAGER");
+			} else {
+				want = envval;
+			}
+		}
+	}
+	if (want && strcmp(want, "auto")) {
+		for (m = 0; m < M_N; m++)
+			if (!strcmp(want, backends[m]->id))
+				break;
+		if (m == M_N)
+			die_usage("unknown service manager '%s': expected auto, "
+			    "systemd, openrc, runit, sysv or custom", want);
+		free(cfgval), free(envval);
+		if (m == M_CUSTOM && custom_setup() < 0)
+			return -1;
+	} else {
+		free(cfgval), free(envval);
+		if ((r = custom_load()) < 0)
+			return -1;
+		if (r > 0) {
+			m = M_CUSTOM;
+		} else {
+			for (m = 0; m < M_N; m++)
+				if (m != M_CUSTOM && backends[m]->available())
+					return m;
+			*code = EXIT_NO_MANAGER;
+			runit_init();
+			err_push("looked for an [init] table in %s, then "
+			    "%s/run/systemd/system, %s/run/openrc/softlevel, "
+			    "a runsvdir supervising %s, %s/etc/init.d",
+			    custom_path(), root, root, svdir, root);
+			*headline = "no service manager is running";
+			return -1;
+		}
+	}
+	wanted = m;
+	if (!backends[m]->available()) {
+		*code = EXIT_NO_MANAGER;
+		snprintf(headbuf, sizeof(headbuf), "Service manager '%s' is not "
+		    "available on the system or elevated permissions have not "
+		    "been granted.", mgr_name(m));
+		*headline = headbuf;
+		return err_push("%s", backends[m]->why_unavailable());
+	}
+	return m;
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+/* What was asked, for the Error: line: "restart mosquitto". Static. */
+static const char *
+asked(enum verb v, const char *svc)
+{
+	static char buf[512];
+
+	switch (v) {
+	case V_IS_ACTIVE:
+		snprintf(buf, sizeof(buf), "check whether %s is active", svc);
+		break;
+	case V_IS_ENABLED:
+		snprintf(buf, sizeof(buf), "check whether %s is enabled", svc);
+		break;
+	case V_EXISTS:
+		snprintf(buf, sizeof(buf), "check whether %s is installed", svc);
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "%s %s", verbs[v].name, svc);
+	}
+	return buf;
+}
+
+/*
+ * install, where the distribution's definition of svc cannot start it: the
+ * toolkit's goes beside it as tedge-<svc>, which every verb then uses for
+ * svc, and takes over its start on boot. The distribution's file is left
+ * as it is (a package upgrade must find it unchanged).
+ */
+static int
+install_standin(int m, const char *svc, const char *why)
+{
+	const struct backend *b = backends[m];
+	char *mine = xasprintf("tedge-%s", svc), *theirs = initd_script(svc);
+	const char *tmpl = b->tmpl(svc);
+	int on;
+
+	if (!exists_path(tmpl)) {
+		err_push("no definition of %s for %s in %s/%s", svc, mgr_name(m),
+		    initdir, b->initsub);
+		die("failed to install %s for %s", svc, mgr_name(m));
+	}
+	on = b->is_enabled(svc) == R_YES;
+	err_clear();
+	if (b->install(mine, tmpl) != R_YES ||
+	    b->action(V_DISABLE, svc) != R_YES ||
+	    (on && b->action(V_ENABLE, mine) != R_YES))
+		die("failed to install %s for %s", svc, mgr_name(m));
+	fprintf(stderr, "Note: %s cannot start %s on %s: %s. Installed the "
+	    "toolkit's definition, %s/etc/init.d/%s, in its place; the "
+	    "distribution's file is unchanged%s.\n", theirs, svc, mgr_name(m),
+	    why, root, mine, on ? " and no longer started on boot" : "");
+	free(mine), free(theirs);
+	return EXIT_OK;
+}
+
+static int
+do_verb(int m, enum verb v, const char *svc)
+{
+	const struct backend *b = backends[m];
+	const char *name = mgr_name(m), *tmpl, *why;
+	char *path;
+	int r;
+
+	if (v == V_DIAGNOSE || v == V_INSTALL) {
+		if ((r = b->exists(svc)) == R_ERR)
+			die("failed to %s", asked(v, svc));
+		why = r == R_YES && b->defect && b->resolve(svc) == svc ?
+		    b->defect(svc) : NULL;
+		if (v == V_DIAGNOSE) {
+			if (r == R_NO)
+				diec(EXIT_NOT_INSTALLED, "Service %s not found. "
+				    "Install %s to use this command.", svc, svc);
+			if (!why)
+				return EXIT_FAIL;
+			path = initd_script(svc);
+			printf("%s cannot start %s on %s: %s. Run 'tedge init' to "
+			    "install the toolkit's definition in its place.\n",
+			    path, svc, name, why);
+			free(path);
+			return EXIT_OK;
+		}
+		if (why)
+			return install_standin(m, svc, why);
+	}
+	if (b->resolve)
+		svc = b->resolve(svc);
+	if (v == V_EXISTS || v == V_IS_ACTIVE || v == V_IS_ENABLED) {
+		r = b->exists(svc);
+		/* a missing service is neither active nor enabled */
+		if (v != V_EXISTS && r != R_NO && r != R_ERR)
+			r = v == V_IS_ACTIVE ? b->is_active(svc) : b->is_enabled(svc);
+		if (r == R_UNKNOWN) {
+			err_push("the service manager '%s' (%s) has no command for it",
+			    name, custom_path());
+			die("failed to %s", asked(v, svc));
+		}
+		if (r == R_ERR)
+			die("failed to %s", asked(v, svc));
+		return r == R_YES ? EXIT_OK : EXIT_FAIL;
+	}
+	if (v == V_INSTALL) {
+		if (!b->install)
+			die("cannot install %s for the service manager '%s': "
+			    "define it in that manager yourself", svc, name);
+		if ((r = b->exists(svc)) == R_YES)
+			return EXIT_OK;	/* never replace a definition */
+		if (r == R_ERR)
+			die("failed to install %s for %s", svc, name);
+		tmpl = b->tmpl(svc);
+		if (!exists_path(tmpl)) {
+			err_push("no definition of %s for %s in %s/%s", svc, name,
+			    initdir, b->initsub);
+			die("failed to install %s for %s", svc, name);
+		}
+		if (b->install(svc, tmpl) != R_YES)
+			die("failed to install %s for %s", svc, name);
+		return EXIT_OK;
+	}
+	/* actions: a service the manager does not know is not installed */
+	r = b->exists(svc);
+	if (r == R_ERR)
+		die("failed to %s", asked(v, svc));
+	if (r != R_NO)
+		r = b->action(v, svc);
+	if (r == R_NO || r == R_MISSING)
+		diec(EXIT_NOT_INSTALLED,
+		    "Service %s not found. Install %s to use this command.", svc, svc);
+	if (r != R_YES)
+		die("failed to %s", asked(v, svc));
+	return EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "manager", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dir = NULL, *mgr = NULL, *svc = NULL, *env, *head;
+	char *end, *clean;
+	int ch, m, code;
+	size_t v;
+	long t;
+
+	err_setprog(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:m:t:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'm':
+			mgr = optarg;
+			break;
+		case 't':
+			errno = 0;
+			t = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || t < 1 || t > 3600)
+				die_usage("invalid value '%s' for '--timeout <SECS>': "
+				    "expected whole seconds from 1 to 3600", optarg);
+			timeout_ms = (int)t * 1000;
+			break;
+		case 'h':
+			exit_help(usage_text);
+		case 'V':
+			exit_version();
+		default:
+			fputs("\nFor more information, try '--help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		die_usage("%s", "a command is required: start, stop, restart, "
+		    "enable, disable, is-active, is-enabled, exists, install, "
+		    "diagnose, detect or is-available");
+	for (v = 0; v < LEN(verbs); v++)
+		if (!strcmp(argv[0], verbs[v].name))
+			break;
+	if (v == LEN(verbs))
+		die_usage("unrecognized subcommand '%s'", argv[0]);
+	if (verbs[v].takes_service) {
+		if (argc < 2)
+			die_usage("the following required arguments were not "
+			    "provided:\n  <SERVICE>");
+		svc = argv[1];
+		if (!valid_name(svc))
+			die_usage("invalid service name '%s': letters, digits and "
+			    "\"_.:@+-\", not starting with '.' or '-'", svc);
+	}
+	if (argc > (verbs[v].takes_service ? 2 : 1))
+		die_usage("unexpected argument '%s' found",
+		    argv[verbs[v].takes_service ? 2 : 1]);
+	if (dir && !*dir)
+		die_usage("%s", "--config-dir needs a non-empty directory");
+	if (mgr && !*mgr)
+		die_usage("%s", "--manager needs a value");
+	confdir = paths_config_dir(dir);
+	if ((env = getenv("TEDGE_SVC_ROOT")) && *env) {
+		if (!(clean = path_clean(env)))
+			die("failed to use TEDGE_SVC_ROOT");
+		if (strcmp(clean, "/"))
+			root = clean;
+		else
+			free(clean);
+	}
+	if ((env = getenv("TEDGE_SVC_INITDIR")) && *env)
+		initdir = env;
+
+	m = choose(mgr, &code, &head);
+	if (v == V_IS_AVAILABLE) {
+		if (m < 0 && code != EXIT_NO_MANAGER)
+			diec(code, "%s", head);
+		err_clear();
+		return m < 0 ? EXIT_FAIL : EXIT_OK;
+	}
+	if (m < 0) {
+		if (v == V_DETECT) {
+			/* the manager that is not there, for the flows' words */
+			if (code == EXIT_NO_MANAGER && wanted >= 0) {
+				puts(mgr_name(wanted));
+				fflush(stdout);
+			}
+			diec(code, "%s", head);
+		}
+		/* a broken file speaks for itself */
+		if (code == EXIT_NO_MANAGER)
+			err_push("%s", head);
+		diec(code, "failed to %s", asked((enum verb)v, svc));
+	}
+	if (v == V_DETECT) {
+		puts(mgr_name(m));
+		fshut_stdout();
+		return EXIT_OK;
+	}
+	code = do_verb(m, (enum verb)v, svc);
+	fshut_stdout();
+	return code;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-svc: paths on the managed system (under $TEDGE_SVC_ROOT) and the
+ * small questions asked of them: is it there, a directory, a program.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tedge.h"
+#include "svc.h"
+
+/* A path on the managed system: root + p (p absolute). malloc'd. */
+char *
+root_path(const char *p)
+{
+	return xasprintf("%s%s", root, p);
+}
+
+int
+is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+exists_path(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+int
+is_exec_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* Is cmd (no slash) a program on PATH? Only to choose between ways of
+ * doing one thing, never to decide which manager runs. */
+int
+on_path(const char *cmd)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	char buf[4096];
+	int ok = 0;
+
+	if (!path)
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path; !ok; p = e + 1) {
+		e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - p),
+		    e > p ? p : ".", cmd) < (int)sizeof(buf))
+			ok = is_exec_file(buf);
+		if (!*e)
+			break;
+	}
+	return ok;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-svc's SysV init backend: init.d scripts (initd.c), enabled by the
+ * links of /etc/rc?.d, through update-rc.d where there is one.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tedge.h"
+#include "svc.h"
+
+static int
+sysv_available(void)
+{
+	char *p = root_path("/etc/init.d");
+	int r = is_dir(p);
+
+	free(p);
+	return r;
+}
+
+static char whybuf[4400];
+
+static const char *
+sysv_why(void)
+{
+	snprintf(whybuf, sizeof(whybuf), "%s/etc/init.d is not a directory",
+	    root);
+	return whybuf;
+}
+
+static const char *
+sysv_tmpl(const char *svc)
+{
+	return template_path("sysvinit", svc);
+}
+
+/* Is name "<S|K>NN<svc>"? */
+static int
+rc_link_name(const char *name, char kind, const char *svc)
+{
+	return name[0] == kind && isdigit((unsigned char)name[1]) &&
+	    isdigit((unsigned char)name[2]) && !strcmp(name + 3, svc);
+}
+
+/* Finds "<kind>NN<svc>" in <root>/etc/rc<lvl>.d; its name in found. */
+static int
+rc_find(char lvl, char kind, const char *svc, char *found, size_t n)
+{
+	char *dir = xasprintf("%s/etc/rc%c.d", root, lvl);
+	struct dirent *de;
+	DIR *d;
+	int hit = 0;
+
+	if ((d = opendir(dir))) {
+		while (!hit && (de = readdir(d)))
+			if (rc_link_name(de->d_name, kind, svc)) {
+				snprintf(found, n, "%s", de->d_name);
+				hit = 1;
+			}
+		closedir(d);
+	}
+	free(dir);
+	return hit;
+}
+
+static int
+sysv_is_enabled(const char *svc)
+{
+	const char *l;
+	char name[256];
+
+	for (l = "2345"; *l; l++)
+		if (rc_find(*l, 'S', svc, name, sizeof(name)))
+			return R_YES;
+	return R_NO;
+}
+
+/* Default-Start or Default-Stop of the script's LSB header, as runlevel
+ * characters; def when the header has none. */
+static void
+lsb_levels(const char *svc, const char *field, const char *def, char *out,
+    size_t n)
+{
+	char *s = initd_script(svc), *buf, *line, *save = NULL;
+	size_t len, o = 0, flen = strlen(field);
+	int in = 0, seen = 0;
+
+	snprintf(out, n, "%s", def);
+	if (!(buf = fs_read(s, 1 << 20, &len))) {
+		err_clear();
+		free(s);
+		return;
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "### BEGIN INIT INFO", 19))
+			in = 1;
+		else if (!strncmp(line, "### END INIT INFO", 17))
+			break;
+		else if (in && !strncmp(line, "# ", 2) &&
+		    !strncmp(line + 2, field, flen) && line[2 + flen] == ':') {
+			const char *p;
+			seen = 1;
+			for (p = line + 3 + flen; *p && o + 1 < n; p++)
+				if (strchr("0123456S", *p))
+					out[o++] = *p;
+		}
+	}
+	if (seen)
+		out[o] = '\0';
+	free(buf);
+	free(s);
+}
+
+/*
+ * update-rc.d's links, made directly, for systems without update-rc.d and
+ * for a root of their own: enable turns K links of the start levels into S
+ * links (creating S01 where there is none) and adds K01 to stop levels with
+ * no link; disable turns every S link into a K link, as Debian's
+ * `update-rc.d disable` does.
+ */
+static int
+sysv_links(enum verb v, const char *svc)
+{
+	char start[16], stop[16], name[256], *from, *to, *dir;
+	const char *l;
+	int r = R_YES;
+
+	if (v == V_DISABLE) {
+		for (l = "0123456S"; *l; l++) {
+			if (!rc_find(*l, 'S', svc, name, sizeof(name)))
+				continue;
+			from = xasprintf("%s/etc/rc%c.d/%s", root, *l, name);
+			to = xasprintf("%s/etc/rc%c.d/K%s", root, *l, name + 1);
+			if (rename(from, to) < 0)
+				r = err_pushsysf(errno, "cannot rename %s", from);
+			free(from), free(to);
+		}
+		return r;
+	}
+	lsb_levels(svc, "Default-Start", "2345", start, sizeof(start));
+	lsb_levels(svc, "Default-Stop", "016", stop, sizeof(stop));
+	for (l = start; *l && r == R_YES; l++) {
+		dir = xasprintf("%s/etc/rc%c.d", root, *l);
+		if (rc_find(*l, 'S', svc, name, sizeof(name))) {
+			free(dir);
+			continue;
+		}
+		if (rc_find(*l, 'K', svc, name, sizeof(name))) {
+			from = xasprintf("%s/%s", dir, name);
+			to = xasprintf("%s/S%s", dir, name + 1);
+			if (rename(from, to) < 0)
+				r = err_pushsysf(errno, "cannot rename %s", from);
+		} else {
+			from = xasprintf("../init.d/%s", svc);
+			to = xasprintf("%s/S01%s", dir, svc);
+			if (fs_mkdirp(dir, 0755) < 0)
+				r = R_ERR;
+			else if (symlink(from, to) < 0)
+				r = err_pushsysf(errno, "cannot create %s", to);
+		}
+		free(from), free(to), free(dir);
+	}
+	for (l = stop; *l && r == R_YES; l++) {
+		if (rc_find(*l, 'S', svc, name, sizeof(name)) ||
+		    rc_find(*l, 'K', svc, name, sizeof(name)))
+			continue;
+		dir = xasprintf("%s/etc/rc%c.d", root, *l);
+		from = xasprintf("../init.d/%s", svc);
+		to = xasprintf("%s/K01%s", dir, svc);
+		if (fs_mkdirp(dir, 0755) < 0)
+			r = R_ERR;
+		else if (symlink(from, to) < 0)
+			r = err_pushsysf(errno, "cannot create %s", to);
+		free(from), free(to), free(dir);
+	}
+	return r;
+}
+
+static int
+sysv_action(enum verb v, const char *svc)
+{
+	const char *defaults[] = { "update-rc.d", svc, "defaults", NULL };
+	const char *enable[] = { "update-rc.d", svc, "enable", NULL };
+	const char *disable[] = { "update-rc.d", svc, "disable", NULL };
+	const char *remove[] = { "update-rc.d", "-f", svc, "remove", NULL };
+	int want = v == V_ENABLE ? R_YES : R_NO;
+
+	if (v != V_ENABLE && v != V_DISABLE)
+		return initd_action(v, svc);
+	if (sysv_is_enabled(svc) == want)
+		return R_YES;
+	/* The distribution's tool knows its ordering (insserv) and its other
+	 * managers; it has no notion of another root. */
+	if (*root || !on_path("update-rc.d"))
+		return sysv_links(v, svc);
+	if (v == V_ENABLE) {
+		/* defaults makes links only where there are none; enable turns
+		 * K into S (Yocto's update-rc.d has no enable: defaults is
+		 * all it needs). */
+		if (run_ok(defaults) != R_YES)
+			return R_ERR;
+		if (sysv_is_enabled(svc) == R_YES)
+			return R_YES;
+		if (run_ok(enable) != R_YES)
+			return R_ERR;
+	} else {
+		/* Yocto's update-rc.d has no disable: remove the links. */
+		if (run_ok(disable) != R_YES) {
+			err_clear();
+			if (run_ok(remove) != R_YES)
+				return R_ERR;
+		}
+	}
+	if (sysv_is_enabled(svc) != want)
+		return err_push("update-rc.d left %s %s", svc,
+		    want == R_YES ? "without a start link in runlevels 2-5" :
+		    "with a start link in runlevels 2-5");
+	return R_YES;
+}
+
+const struct backend svc_sysv = { "sysv", "sysvinit", sysv_available,
+	initd_exists, sysv_action, initd_is_active, sysv_is_enabled,
+	initd_install, sysv_tmpl, sysv_why, initd_defect, initd_resolve };
