@@ -50,6 +50,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloud.h"
 #include "tedge.h"
 
 static const char usage_text[] =
@@ -99,24 +100,6 @@ static const char *const c8y_topics[] = {
 	"devicecontrol/notifications in 1",
 	"error in 1",
 	"s/uat out 0", "s/dat in 0",
-};
-
-struct cloud {
-	const char *name;	/* c8y: also the short name in messages */
-	const char *file;	/* in <config-dir>/mosquitto-conf/ */
-	const char *local_id;	/* local_clientid */
-	const char *url_key;	/* the key a missing endpoint is reported as */
-	const char *root_key, *keepalive_key;
-	const char *cleansession;
-};
-
-static const struct cloud clouds[] = {
-	{ "c8y", "c8y-bridge.conf", "Cumulocity", "c8y.url",
-	  "c8y.root_cert_path", "c8y.bridge.keepalive_interval", "true" },
-	{ "az", "az-bridge.conf", "Azure", "az.url",
-	  "az.root_cert_path", "az.bridge.keepalive_interval", "false" },
-	{ "aws", "aws-bridge.conf", "Aws", "aws.url",
-	  "aws.root_cert_path", "aws.bridge.keepalive_interval", "false" },
 };
 
 static char *what;	/* "the bridge configuration for c8y"; malloc'd */
@@ -358,20 +341,15 @@ mosquitto_v2(void)
 }
 
 /* Splits a canonical "host[:port]" ("[v6]:port" for IPv6) into its parts;
- * the port defaults to dflt. Kept. */
+ * the port defaults to 8883 (lib/cloud.c). Kept. */
 static void
-split_hostport(const char *hp, const char *dflt, char **host, const char **port)
+split_hostport(const char *hp, char **host, const char **port)
 {
-	const char *colon;
+	size_t n;
 
-	if (hp[0] == '[') {
-		colon = strstr(hp, "]:");
-		colon = colon ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(hp, ':');
-	}
-	*host = keep(colon ? xstrndup(hp, (size_t)(colon - hp)) : xstrdup(hp));
-	*port = keep(xstrdup(colon ? colon + 1 : dflt));
+	cloud_split(hp, &n, port);
+	*host = keep(xstrndup(hp, n));
+	*port = keep(xstrdup(*port));
 }
 
 /* The host as mosquitto's address line wants it: it splits at the last
@@ -399,19 +377,10 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 
 	/* thin-edge's order: the endpoint, then the device id, so the first
 	 * missing one is the one reported. */
-	if (c8y) {
-		if (!(endpoint = value(c, "c8y.mqtt")))
-			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
-			    cl->url_key, cl->url_key);
-		p = keep(cfg_render(cfg_key_find("c8y.mqtt", NULL), endpoint));
-		split_hostport(p, "8883", &host, &port);
-	} else {
-		if (!(endpoint = value(c, cl->url_key)))
-			die("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
-			    cl->url_key, cl->url_key);
-		host = endpoint;
-		port = "8883";
-	}
+	if (!(endpoint = value(c, cl->mqtt_key)))
+		die("%s", keep(cfg_missing(cl->url_key)));
+	p = keep(cfg_render(cfg_key_find(cl->mqtt_key, NULL), endpoint));
+	split_hostport(p, &host, &port);
 	/* The certificate path first: a bad one would read as a missing
 	 * device id. */
 	cert = value(c, "device.cert_path");
@@ -484,8 +453,7 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		bput(b, "local_cleansession false\n");
 	bput(b, "notifications true\n");
 	bput(b, "notifications_local_only true\n");
-	bput(b, "notification_topic te/device/main/service/mosquitto-%s-bridge/status/health\n",
-	    cl->name);
+	bput(b, "notification_topic %s\n", keep(cloud_health_topic(cl)));
 	bput(b, "bridge_attempt_unsubscribe false\n");
 	bput(b, "keepalive_interval %llu\n", secs);
 	bput(b, "\n### Topics\n");
@@ -758,7 +726,6 @@ main(int argc, char *argv[])
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
 	int ch, wflag = 0, pflag = 0, rflag = 0, iflag = 0, made;
-	size_t i;
 
 	err_setprog(argv[0]);
 	while ((ch = getopt_long(argc, argv, "c:wo:prihV", opts, NULL)) != -1) {
@@ -820,9 +787,7 @@ main(int argc, char *argv[])
 	if (dir && !*dir)
 		die_usage("%s", "--config-dir needs a non-empty directory");
 	name = argv[0];
-	for (i = 0; i < LEN(clouds); i++)
-		if (!strcmp(name, clouds[i].name))
-			cl = &clouds[i];
+	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))
 		die_usage("invalid value '%s' for '<CLOUD>': expected c8y, az, aws or local", name);
 	dbg = getenv("TEDGE_DEBUG");
@@ -830,7 +795,7 @@ main(int argc, char *argv[])
 
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
-	file = cl ? cl->file : "tedge-mosquitto.conf";
+	file = cl ? cl->bridge_file : "tedge-mosquitto.conf";
 	if (pflag || rflag)
 		return file_op(paths_config_dir(dir), file, rflag);
 	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)

@@ -62,6 +62,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cloud.h"
 #include "tedge.h"
 #include "tedge-check.h"
 #include "x509.h"
@@ -95,33 +96,6 @@ static const char usage_text[] =
 
 /* Per cloud: names, keys, files and the round trip (reference connect
  * §1.11, SPEC §7). */
-struct cloud {
-	const char *name;	/* c8y, az, aws */
-	const char *display;	/* thin-edge's display name */
-	const char *url_key, *root_key;
-	const char *bridge_file;
-	const char *request;	/* published locally, empty payload */
-	const char *response;	/* subscribed locally */
-	int (*answered)(const struct mosquitto_message *);
-	const char *trust_hint;	/* how the cloud comes to trust the device */
-};
-
-static int answered_c8y(const struct mosquitto_message *);
-static int answered_az(const struct mosquitto_message *);
-static int answered_aws(const struct mosquitto_message *);
-
-static const struct cloud clouds[] = {
-	{ "c8y", "Cumulocity", "c8y.url", "c8y.root_cert_path", "c8y-bridge.conf",
-	  "c8y/s/uat", "c8y/s/dat", answered_c8y,
-	  "Upload the certificate using `tedge cert upload c8y`" },
-	{ "az", "Azure", "az.url", "az.root_cert_path", "az-bridge.conf",
-	  "az/twin/GET/?$rid=1", "az/twin/res/#", answered_az,
-	  "Register the certificate (or the CA that signed it) with the IoT Hub" },
-	{ "aws", "Aws", "aws.url", "aws.root_cert_path", "aws-bridge.conf",
-	  "aws/test-connection", "aws/connection-success", answered_aws,
-	  "Register the certificate with AWS IoT and attach a policy to it" },
-};
-
 static struct cfg cfg;
 const char *cfgdir;
 const char *kernel_log;	/* $TEDGE_CHECK_KERNEL_LOG */
@@ -245,17 +219,6 @@ conf(const char *key, char **v)
 	return r;
 }
 
-static const struct cloud *
-cloud_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < LEN(clouds); i++)
-		if (!strcmp(clouds[i].name, name))
-			return &clouds[i];
-	return NULL;
-}
-
 /* An endpoint: host without brackets, port, and both as the user wrote. */
 struct endpoint {
 	char *host;
@@ -265,19 +228,13 @@ struct endpoint {
 };
 
 static void
-split_hostport(const char *hp, const char *dflt, struct endpoint *ep)
+split_hostport(const char *hp, struct endpoint *ep)
 {
-	const char *colon;
+	const char *port;
 	size_t n;
 
-	if (hp[0] == '[') {
-		colon = strstr(hp, "]:");
-		colon = colon ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(hp, ':');
-	}
-	n = colon ? (size_t)(colon - hp) : strlen(hp);
-	ep->port = keep(xstrdup(colon ? colon + 1 : dflt));
+	cloud_split(hp, &n, &port);
+	ep->port = keep(xstrdup(port));
 	ep->text = keep(xasprintf("%.*s:%s", (int)n, hp, ep->port));
 	/* [v6] is for people and URLs; resolvers and TLS want it bare. */
 	if (hp[0] == '[' && n > 2)
@@ -297,26 +254,13 @@ cloud_endpoint(const struct cloud *cl, struct endpoint *ep)
 	char *v, *r;
 	int rc;
 
-	if (!strcmp(cl->name, "c8y")) {
-		if ((rc = conf("c8y.mqtt", &v)) < 0)
-			return -1;
-		ep->key = "c8y.mqtt";
-		if (rc > 0)
-			return err_push("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
-			    cl->url_key, cl->url_key);
-		r = keep(cfg_render(cfg_key_find("c8y.mqtt", NULL), v));
-		split_hostport(r, "8883", ep);
-		return 0;
-	}
-	ep->key = cl->url_key;
-	if ((rc = conf(cl->url_key, &v)) < 0)
+	if ((rc = conf(cl->mqtt_key, &v)) < 0)
 		return -1;
+	ep->key = cl->mqtt_key;
 	if (rc > 0)
-		return err_push("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
-		    cl->url_key, cl->url_key);
-	ep->host = v;
-	ep->port = "8883";
-	ep->text = keep(xasprintf("%s:8883", v));
+		return err_push("%s", (char *)keep(cfg_missing(cl->url_key)));
+	r = keep(cfg_render(cfg_key_find(cl->mqtt_key, NULL), v));
+	split_hostport(r, ep);
 	return 0;
 }
 
@@ -1143,23 +1087,15 @@ on_publish(struct mosquitto *m, void *obj, int mid)
 		s->pubacked = 1;
 }
 
+/* Whether msg is the cloud's answer to the round trip's request. */
 static int
-answered_c8y(const struct mosquitto_message *msg)
+answered(const struct cloud *cl, const struct mosquitto_message *msg)
 {
-	return msg->payloadlen >= 3 && !memcmp(msg->payload, "71,", 3);
-}
-
-static int
-answered_az(const struct mosquitto_message *msg)
-{
-	return !strncmp(msg->topic, "az/twin/res/200", 15);
-}
-
-static int
-answered_aws(const struct mosquitto_message *msg)
-{
-	(void)msg;
-	return 1;
+	if (!strcmp(cl->name, "c8y"))
+		return msg->payloadlen >= 3 && !memcmp(msg->payload, "71,", 3);
+	if (!strcmp(cl->name, "az"))
+		return !strncmp(msg->topic, "az/twin/res/200", 15);
+	return 1;	/* aws: whatever comes on its topic */
 }
 
 static void
@@ -1176,7 +1112,7 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
 		s->health = n == 1 && pl[0] == '1' ? 1 : 0;
 	} else if (s->cl) {
-		if (s->cl->answered(msg))
+		if (answered(s->cl, msg))
 			s->answered = 1;
 	} else if (!strcmp(msg->topic, "s/e") && n > 7 && !memcmp(pl, "41,100,", 7) &&
 	    !(n == 30 && !memcmp(pl, "41,100,Device already existing", 30))) {
@@ -1475,8 +1411,7 @@ static int
 bridge_wait(struct sess *s, const struct cloud *cl)
 {
 	s->cl = cl;
-	snprintf(s->health_topic, sizeof(s->health_topic),
-	    "te/device/main/service/mosquitto-%s-bridge/status/health", cl->name);
+	snprintf(s->health_topic, sizeof(s->health_topic), "%s", (char *)keep(cloud_health_topic(cl)));
 	if (sess_subscribe(s, cl->response, 1) < 0 || sess_subscribe(s, s->health_topic, 1) < 0) {
 		set_problem("the local broker does not take subscriptions");
 		return err_push("The local MQTT broker refused a subscription.");
@@ -1604,7 +1539,7 @@ cmd_cert(void)
 		warn_causes();
 	/* The bridges' side of "the bridge certificates": a root directory
 	 * mosquitto cannot use, for each cloud that is configured. */
-	for (i = 0; i < LEN(clouds); i++) {
+	for (i = 0; i < nclouds; i++) {
 		if (conf(clouds[i].url_key, &url) != 0 || conf(clouds[i].root_key, &root) != 0) {
 			err_clear();
 			continue;

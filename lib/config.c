@@ -1600,14 +1600,24 @@ cfg_need(struct cfg *c, const char *name, char **out)
 {
 	const struct cfg_key *k = key_by_name(name);
 	int r = cfg_get_str(c, name, out);
+	char *m;
 
 	if (r <= 0)
 		return r;
 	/* c8y.http and c8y.mqtt come from c8y.url: name the key to set. */
 	if (k && k->dkind == CFG_URL_HOST)
 		name = k->dflt;
-	return err_push("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
-	    name, name);
+	m = cfg_missing(name);
+	err_push("%s", m);
+	free(m);
+	return -1;
+}
+
+char *
+cfg_missing(const char *key)
+{
+	return xasprintf("Required configuration item is not provided '%s', run 'tedge config set %s <value>' to add it to config.",
+	    key, key);
 }
 
 char *

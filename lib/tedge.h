@@ -254,6 +254,9 @@ int cfg_get_str(struct cfg *c, const char *name, char **out);
  * when the key has no value.
  */
 int cfg_need(struct cfg *c, const char *name, char **out);
+/* thin-edge's "Required configuration item is not provided 'KEY', run ..."
+ * for key; malloc'd. The one place that sentence is written. */
+char *cfg_missing(const char *key);
 /*
  * Checks a user's text for k and canonicalises it into *out (malloc'd).
  * Returns 0, or -1 with the cause chain "Failed to parse input" + reason.
