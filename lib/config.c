@@ -394,24 +394,55 @@ utf8_next(const unsigned char **p)
 	return (long)c;
 }
 
-/* Valid UTF-8 with no control character: what every value must be. */
+enum { TEXT_OK, TEXT_LONG, TEXT_CTRL, TEXT_UTF8, TEXT_C1, TEXT_NONCHAR };
+
+static int nonchar(long c);
+
+/*
+ * The first fault of s as a value: longer than max bytes, a control
+ * character (*what the byte), invalid UTF-8, a C1 control (*what the code
+ * point), or, with nonchars, a noncharacter. The one scanner; callers say
+ * it in their words.
+ */
 static int
-check_text(const char *s)
+text_fault(const char *s, size_t max, int nonchars, unsigned long *what)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	long c;
 
-	if (strlen(s) > VALUE_MAX)
-		return err_push("the value is longer than %d bytes", VALUE_MAX);
+	if (strlen(s) > max)
+		return TEXT_LONG;
 	while (*p) {
+		*what = *p;
 		if (*p < 0x20 || *p == 0x7f)
-			return err_push("the value contains a control character (byte 0x%02x); newlines, tabs and other control characters are not allowed",
-			    *p);
+			return TEXT_CTRL;
 		if ((c = utf8_next(&p)) < 0)
-			return err_push("the value is not valid UTF-8");
-		if (c >= 0x80 && c < 0xa0)	/* C1 controls */
-			return err_push("the value contains a control character (U+%04lX)",
-			    (unsigned long)c);
+			return TEXT_UTF8;
+		*what = (unsigned long)c;
+		if (c >= 0x80 && c < 0xa0)
+			return TEXT_C1;
+		if (nonchars && nonchar(c))
+			return TEXT_NONCHAR;
+	}
+	return TEXT_OK;
+}
+
+/* Valid UTF-8 with no control character: what every value must be. */
+static int
+check_text(const char *s)
+{
+	unsigned long w;
+
+	switch (text_fault(s, VALUE_MAX, 0, &w)) {
+	case TEXT_LONG:
+		return err_push("the value is longer than %d bytes", VALUE_MAX);
+	case TEXT_CTRL:
+		return err_push("the value contains a control character (byte 0x%02lx); newlines, tabs and other control characters are not allowed",
+		    w);
+	case TEXT_UTF8:
+		return err_push("the value is not valid UTF-8");
+	case TEXT_C1:
+		return err_push("the value contains a control character (U+%04lX)", w);
 	}
 	return 0;
 }
@@ -572,23 +603,20 @@ nonchar(long c)
 static int
 check_mosq_text(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	long c;
+	unsigned long w;
 
-	if (strlen(s) > max)
+	switch (text_fault(s, max, 1, &w)) {
+	case TEXT_LONG:
 		return err_push("the value is longer than %zu bytes", max);
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
-			return err_push("the value holds a control character (byte 0x%02x): mosquitto reads one setting per line",
-			    *p);
-		if ((c = utf8_next(&p)) < 0)
-			return err_push("the value is not valid UTF-8");
-		if (c >= 0x80 && c <= 0x9f)
-			return err_push("the value holds a control character (U+%04lX)",
-			    (unsigned long)c);
-		if (nonchar(c))
-			return err_push("the value holds the noncharacter U+%04lX, which mosquitto refuses",
-			    (unsigned long)c);
+	case TEXT_CTRL:
+		return err_push("the value holds a control character (byte 0x%02lx): mosquitto reads one setting per line",
+		    w);
+	case TEXT_UTF8:
+		return err_push("the value is not valid UTF-8");
+	case TEXT_C1:
+		return err_push("the value holds a control character (U+%04lX)", w);
+	case TEXT_NONCHAR:
+		return err_push("the value holds the noncharacter U+%04lX, which mosquitto refuses", w);
 	}
 	return 0;
 }
