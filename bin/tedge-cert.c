@@ -195,38 +195,29 @@ make_temp(const char *path, const void *data, size_t len, mode_t mode)
 }
 
 /*
- * Creates path with data, never replacing anything: a temporary file in the
- * same directory is written, synced, given its owner and mode, then linked
- * to path (link fails on any existing name, symbolic links included). No
- * reader ever sees a partial file. Returns 0, or -1 with errno EEXIST when
- * path exists (nothing pushed then), other errors pushed. The directory is
- * synced too unless the caller does it once for several files.
+ * Creates path with data, never replacing anything (fs_create_new), owned
+ * by the broker's user, signals held meanwhile. Returns 0, or -1 with errno
+ * EEXIST when path exists (nothing pushed then), other errors pushed.
  */
 static int
-create_file(const char *path, const void *data, size_t len, mode_t mode, int sync_dir)
+create_file(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *tmp;
-	int e = 0;
+	char *dir = dir_of(path);
+	uid_t uid;
+	gid_t gid;
+	int r;
 
-	crit_enter();
-	if (!(tmp = make_temp(path, data, len, mode))) {
-		e = errno;
-		crit_leave();
-		errno = e;
+	r = fs_mkdirp(dir, 0755);
+	free(dir);
+	if (r < 0)
 		return -1;
-	}
-	if (link(tmp, path) < 0) {
-		e = errno;
-		if (e != EEXIST)
-			err_pushsysf(e, "cannot create %s", path);
-	}
-	unlink(tmp);
+	fs_broker_owner(&uid, &gid);
+	crit_enter();
+	r = fs_create_new(path, data, len, mode, uid, gid);
 	crit_leave();
-	if (!e && sync_dir)
-		sync_parent(path);
-	free(tmp);
-	errno = e;
-	return e ? -1 : 0;
+	if (r == 1)
+		errno = EEXIST;
+	return r ? -1 : 0;
 }
 
 /* 1 when name is ".<base>.XXXXXX", mkstemp's six letters or digits. */
@@ -609,7 +600,7 @@ cmd_create_csr(void)
 			x509_ssl_err("cannot generate a P-256 key");
 			die("failed to Generate a Certificate Signing Request.");
 		}
-		if (create_file(key_path, kpem, klen, 0400, 1) < 0) {
+		if (create_file(key_path, kpem, klen, 0400) < 0) {
 			if (errno == EEXIST)
 				err_push("%s appeared while the key was made", key_path);
 			die("failed to Generate a Certificate Signing Request.");

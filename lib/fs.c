@@ -214,6 +214,55 @@ fail:
 	return -1;
 }
 
+int
+fs_create_new(const char *path, const void *buf, size_t len, unsigned mode,
+    uid_t uid, gid_t gid)
+{
+	char *dir, tmp[256];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	int dfd, fd = -1, e = 0;
+
+	if (!slash)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (fd = create_temp(dfd, base, tmp, sizeof(tmp))) < 0) {
+		e = errno;
+		err_pushsysf(e, "cannot create a file in %s", dir);
+		if (dfd >= 0)
+			close(dfd);
+		free(dir);
+		errno = e;
+		return -1;
+	}
+	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0 ||
+	    (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) || fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	/* link, unlike rename, fails on any name there, a link included. */
+	if (!e && linkat(dfd, tmp, dfd, base, 0) < 0)
+		e = errno;
+	unlinkat(dfd, tmp, 0);
+	if (!e && fsync(dfd) < 0 && errno != EINVAL && errno != EBADF)
+		e = errno;
+	close(dfd);
+	free(dir);
+	if (e == EEXIST) {
+		errno = e;
+		return 1;
+	}
+	if (e) {
+		err_pushsysf(e, "cannot create %s", path);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 char *
 fs_read(const char *path, size_t max, size_t *len)
 {

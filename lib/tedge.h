@@ -125,6 +125,16 @@ char *path_clean(const char *p);
 int fs_write_atomic(const char *path, const void *buf, size_t len,
     unsigned mode);
 /*
+ * Creates path with len bytes of buf, never replacing anything: a
+ * temporary file beside it (".<name>.XXXXXX", O_EXCL|O_NOFOLLOW), written,
+ * given mode (and uid:gid unless uid is -1), synced, then linked to path,
+ * which fails on any name there, however late it appeared. No reader sees
+ * a partial file. 0 created, 1 path exists (nothing pushed), -1 with the
+ * cause pushed.
+ */
+int fs_create_new(const char *path, const void *buf, size_t len, unsigned mode,
+    uid_t uid, gid_t gid);
+/*
  * Reads a whole file of at most max bytes into a malloc'd NUL-terminated
  * buffer (caller frees), length in *len. Returns NULL with errno set and a
  * cause pushed on failure (ENOENT included, so callers can test errno). What

@@ -15,64 +15,6 @@
 #include "tedge.h"
 #include "svc.h"
 
-/*
- * Creates path with buf, never replacing anything: a temporary file in the
- * same directory, written, chmod'ed, fsync'ed, then hard-linked to path
- * (which fails if path exists, however late it appeared). Returns 0, 1 when
- * path already exists, or -1 with the cause pushed.
- */
-int
-write_new(const char *path, const char *buf, size_t len, unsigned mode)
-{
-	char *tmp, *dir, *slash;
-	size_t off = 0;
-	int fd, e;
-	ssize_t w;
-
-	slash = strrchr(path, '/');
-	dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		e = errno;
-		err_pushsysf(e, "cannot create a file in %s", *dir ? dir : "/");
-		free(tmp), free(dir);
-		return -1;
-	}
-	while (off < len) {
-		if ((w = write(fd, buf + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (link(tmp, path) < 0)
-		goto fail;
-	unlink(tmp);
-	if ((fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(tmp), free(dir);
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp), free(dir);
-	if (e == EEXIST)
-		return 1;
-	return err_pushsysf(e, "cannot create %s", path);
-}
-
 /* INITDIR/sub/name, where install takes a definition from. Static buffer. */
 const char *
 template_path(const char *sub, const char *name)
@@ -151,7 +93,7 @@ install_file(const char *dst, const char *tmpl, unsigned mode, const char *name)
 		}
 	}
 	free(dir);
-	r = write_new(dst, buf, len, mode ? mode : tmode);
+	r = fs_create_new(dst, buf, len, mode ? mode : tmode, (uid_t)-1, (gid_t)-1);
 	free(buf);
 	return r < 0 ? R_ERR : R_YES;
 }

@@ -175,7 +175,7 @@ sv_supervise(const char *svc, int down)
 	if (!exists_path(link)) {
 		if (down) {
 			df = xasprintf("%s/down", def);
-			if (write_new(df, "", 0, 0644) < 0)
+			if (fs_create_new(df, "", 0, 0644, (uid_t)-1, (gid_t)-1) < 0)
 				r = R_ERR;
 			free(df);
 		}
@@ -316,7 +316,7 @@ runit_action(enum verb v, const char *svc)
 		/* The down file keeps runsv from starting it on boot; what
 		 * runs now keeps running, as with systemctl disable. */
 		if (linked) {
-			int w = write_new(down, "", 0, 0644);
+			int w = fs_create_new(down, "", 0, 0644, (uid_t)-1, (gid_t)-1);
 			if (w < 0)
 				r = R_ERR;
 		}

@@ -76,7 +76,6 @@ int run_pred(const char *const *argv);	/* R_YES, R_NO or R_ERR */
 
 /* install.c */
 const char *template_path(const char *sub, const char *name);
-int write_new(const char *path, const char *buf, size_t len, unsigned mode);
 int install_file(const char *dst, const char *tmpl, unsigned mode,
     const char *name);
 
