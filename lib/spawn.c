@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +15,8 @@
 
 #define KEEP (64 << 10)	/* output kept for messages; the rest is drained */
 
-static long long
-now_ms(void)
+long long
+clock_ms(void)
 {
 	struct timespec ts;
 
@@ -25,103 +24,135 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Where a child's output goes: an unlinked temporary file, not a pipe. A
+ * service manager may leave a daemon holding the descriptors it was given
+ * (OpenRC's supervise-daemon does): a pipe would then stay open until the
+ * deadline, and once closed would kill the daemon by SIGPIPE on its next
+ * write. A file costs nothing of the sort.
+ */
+static int
+capture_fd(void)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/tmp", "/run", "/dev/shm" };
+	size_t i;
+	char *p;
+	int fd;
+
+	for (i = 0; i < LEN(dirs); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		p = xasprintf("%s/tedge-run.XXXXXX", dirs[i]);
+		fd = mkstemp(p);
+		if (fd >= 0)
+			unlink(p);
+		free(p);
+		if (fd >= 0)
+			return fd;
+	}
+	/* no writable place: run without capturing */
+	return open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+/* The first KEEP bytes written to fd; malloc'd, NUL-terminated. */
+static char *
+captured(int fd)
+{
+	char *buf = xmalloc(KEEP + 1);
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < KEEP) {
+		r = pread(fd, buf + got, KEEP - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	return buf;
+}
+
+void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int
 spawn_capture(char *const argv[], char **out, int timeout_ms)
 {
-	int pfd[2], efd[2], status, err = 0, timed_out = 0;
-	size_t n = 0, cap = 1024;
+	int fd, efd[2], status = 0, err = 0, null;
 	long long deadline;
-	char *buf, tmp[4096];
-	ssize_t r;
-	pid_t pid;
+	long nap = 1;
+	pid_t pid, w;
 
 	if (out)
 		*out = NULL;
-	if (pipe(pfd) < 0)
+	if ((fd = capture_fd()) < 0)
 		return err_pushsysf(errno, "cannot run %s", argv[0]);
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe(efd) < 0 || fcntl(efd[1], F_SETFD, FD_CLOEXEC) < 0) {
-		close(pfd[0]), close(pfd[1]);
-		return err_pushsysf(errno, "cannot run %s", argv[0]);
+		err = errno;
+		close(fd);
+		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if ((pid = fork()) < 0) {
 		err = errno;
-		close(pfd[0]), close(pfd[1]), close(efd[0]), close(efd[1]);
+		close(fd), close(efd[0]), close(efd[1]);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
 		/* Its own process group, so a deadline kills its children too. */
 		setpgid(0, 0);
-		if (null >= 0)
+		if ((null = open("/dev/null", O_RDONLY)) >= 0)
 			dup2(null, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]), close(efd[0]);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(efd[0]);
 		execvp(argv[0], argv);
 		err = errno;
 		if (write(efd[1], &err, sizeof(err)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	close(pfd[1]), close(efd[1]);
-	buf = xmalloc(cap);
-	deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	close(efd[1]);
+	deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : 0;
+	/* Polled, not waited for: the deadline holds without signals. */
 	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		int wait = deadline ? (int)(deadline - now_ms()) : -1;
-		if (deadline && wait <= 0) {
-			timed_out = 1;
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (deadline && clock_ms() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			err = ETIMEDOUT;
 			break;
 		}
-		if (poll(&p, 1, wait) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (!p.revents)
-			continue;
-		r = read(pfd[0], tmp, sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (n + (size_t)r + 1 > cap && cap < KEEP + 1) {
-			cap = n + (size_t)r + 1 > KEEP + 1 ? KEEP + 1 : (n + (size_t)r + 1) * 2;
-			if (cap > KEEP + 1)
-				cap = KEEP + 1;
-			buf = xrealloc(buf, cap);
-		}
-		if (n < cap - 1) {
-			size_t k = (size_t)r < cap - 1 - n ? (size_t)r : cap - 1 - n;
-			memcpy(buf + n, tmp, k);
-			n += k;
-		}
+		nap_ms(nap);
+		if (nap < 20)
+			nap *= 2;
 	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[n] = '\0';
-	if (read(efd[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
-		close(efd[0]);
-		free(buf);
-		errno = err;
-		return err_pushsysf(err, "cannot run %s", argv[0]);
-	}
+	if (err != ETIMEDOUT &&
+	    read(efd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = 0;
 	close(efd[0]);
-	if (timed_out) {
-		free(buf);
-		errno = ETIMEDOUT;
-		return err_push("%s did not finish within %d ms and was killed",
+	if (!err && out)
+		*out = captured(fd);
+	close(fd);
+	if (err == ETIMEDOUT)
+		err_push("%s did not finish within %d ms and was killed",
 		    argv[0], timeout_ms);
-	}
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return status;
+	else if (err)
+		err_pushsysf(err, "cannot run %s", argv[0]);
+	errno = err;	/* after the push, which may change it */
+	return err ? -1 : status;
 }
 
 const char *

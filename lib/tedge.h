@@ -320,7 +320,13 @@ int cfg_check_capath(const char *key, const char *dir);
  */
 int cfg_check_listeners(struct cfg *c);
 
-/* spawn.c: running other programs (argv, never a shell). */
+/* spawn.c: running other programs (argv, never a shell), and the clock
+ * their deadlines are kept by. */
+
+/* Milliseconds of CLOCK_MONOTONIC: the one clock of every deadline. */
+long long clock_ms(void);
+/* Sleeps ms milliseconds, signals or not. */
+void nap_ms(long ms);
 
 /*
  * Runs argv (argv[0] looked up in PATH when it has no slash) with stdin from

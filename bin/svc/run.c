@@ -81,153 +81,28 @@ joined(const char *const *argv)
 	return s;
 }
 
-long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void
-nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /*
- * Where a command's output goes: an unlinked temporary file, not a pipe as
- * in spawn_capture. A service manager may leave a daemon holding the
- * descriptors it was given (OpenRC's supervise-daemon does): a pipe would
- * then stay open until the deadline, and once closed would kill the daemon
- * by SIGPIPE on its next write. A file costs nothing of the sort.
- */
-static int
-capture_fd(void)
-{
-	const char *dirs[] = { getenv("TMPDIR"), "/tmp", "/run", "/dev/shm" };
-	size_t i;
-	char *p;
-	int fd;
-
-	for (i = 0; i < LEN(dirs); i++) {
-		if (!dirs[i] || !*dirs[i])
-			continue;
-		p = xasprintf("%s/tedge-svc.XXXXXX", dirs[i]);
-		fd = mkstemp(p);
-		if (fd >= 0)
-			unlink(p);
-		free(p);
-		if (fd >= 0)
-			return fd;
-	}
-	/* no writable place: run without capturing */
-	return open("/dev/null", O_WRONLY);
-}
-
-/* The last n bytes (at most) that were written to fd; malloc'd. */
-static char *
-captured(int fd, size_t n)
-{
-	off_t end = lseek(fd, 0, SEEK_END), from;
-	char *buf = xmalloc(n + 1);
-	ssize_t r;
-	size_t got = 0;
-
-	from = end > (off_t)n ? end - (off_t)n : 0;
-	while (end > 0 && got < n) {
-		r = pread(fd, buf + got, n - got, from + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	return buf;
-}
-
-/*
- * Runs v (v[0] looked up in PATH) with stdin from /dev/null and stdout and
- * stderr captured, in a process group of its own that is killed at the
- * deadline. Stores the wait status in *st and the tidied end of the output
- * in *out (when out is not NULL). Returns 0, or -1 with the cause pushed and
- * errno set when it could not run (ENOENT: no such program) or was killed
- * at the deadline (ETIMEDOUT).
+ * Runs v (v[0] looked up in PATH) through spawn_capture (stdin /dev/null,
+ * output to a file a daemon may keep, a process group killed at the
+ * deadline). Stores the wait status in *st and the tidied end of the
+ * output in *out (when out is not NULL). Returns 0, or -1 with the cause
+ * pushed and errno set (ENOENT: no such program; ETIMEDOUT: killed).
  */
 static int
 run_child(char *const v[], char **out, int *st)
 {
-	int fd, efd[2], err = 0, null;
-	long long deadline;
-	long nap = 1;
-	char *o;
-	pid_t pid, w;
+	char *o = NULL;
+	size_t n;
+	int r;
 
-	if ((fd = capture_fd()) < 0)
-		return err_pushsysf(errno, "cannot run %s", v[0]);
-	/* The child reports a failed exec through this close-on-exec pipe. */
-	if (pipe(efd) < 0 || fcntl(efd[1], F_SETFD, FD_CLOEXEC) < 0) {
-		err = errno;
-		close(fd);
-		return err_pushsysf(err, "cannot run %s", v[0]);
-	}
-	if ((pid = fork()) < 0) {
-		err = errno;
-		close(fd), close(efd[0]), close(efd[1]);
-		return err_pushsysf(err, "cannot run %s", v[0]);
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		if ((null = open("/dev/null", O_RDONLY)) >= 0)
-			dup2(null, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(efd[0]);
-		execvp(v[0], v);
-		err = errno;
-		if (write(efd[1], &err, sizeof(err)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(efd[1]);
-	deadline = now_ms() + timeout_ms;
-	for (;;) {
-		w = waitpid(pid, st, WNOHANG);
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (now_ms() >= deadline) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, st, 0) < 0 && errno == EINTR)
-				;
-			err = ETIMEDOUT;
-			break;
-		}
-		nap_ms(nap);
-		if (nap < 20)
-			nap *= 2;
-	}
-	if (err != ETIMEDOUT &&
-	    read(efd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
-		err = 0;
-	close(efd[0]);
-	if (!err && out) {
-		o = captured(fd, 4096);
-		*out = tidy_output(o);
+	if ((r = spawn_capture(v, out ? &o : NULL, timeout_ms)) < 0)
+		return -1;
+	*st = r;
+	if (out) {
+		n = strlen(o);
+		*out = tidy_output(n > 4096 ? o + n - 4096 : o);
 		free(o);
 	}
-	close(fd);
-	errno = err;
-	if (err == ETIMEDOUT)
-		return err_push("%s did not finish within %d ms and was killed",
-		    v[0], timeout_ms);
-	if (err)
-		return err_pushsysf(err, "cannot run %s", v[0]);
 	return 0;
 }
 

@@ -169,7 +169,7 @@ sv_supervise(const char *svc, int down)
 	char *link = sv_link(svc), *def = sv_def(svc), *df;
 	/* a scan every 5 s: a shorter wait would be meaningless */
 	int wait = timeout_ms > 7000 ? timeout_ms : 7000;
-	long long deadline = now_ms() + wait;
+	long long deadline = clock_ms() + wait;
 	int r = R_YES;
 
 	if (!exists_path(link)) {
@@ -183,7 +183,7 @@ sv_supervise(const char *svc, int down)
 			r = err_pushsysf(errno, "cannot create %s", link);
 	}
 	while (r == R_YES && !supervised(link)) {
-		if (now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			r = err_push("runsvdir did not start supervising %s "
 			    "within %d s", link, wait / 1000);
 			break;
@@ -246,7 +246,7 @@ sv_restart(const char *svc)
 {
 	char *link = sv_link(svc), *ctl = xasprintf("%s/supervise/control", link);
 	unsigned long old = 0, pid;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int fd, running = 0, r = R_YES;
 
 	if (sv_status(link, &old, &running) < 0 || !running)
@@ -259,7 +259,7 @@ sv_restart(const char *svc)
 	while (r == R_YES) {
 		if (sv_status(link, &pid, &running) == 0 && running && pid && pid != old)
 			break;
-		if (now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			r = err_push("%s did not come up again within %d ms", svc, timeout_ms);
 			break;
 		}

@@ -67,8 +67,6 @@ int on_path(const char *cmd);	/* a program on PATH? (choosing a tool only) */
 
 /* run.c: commands bounded by timeout_ms; -1 and R_ERR with causes pushed */
 char *joined(const char *const *argv);	/* with spaces; malloc'd */
-long long now_ms(void);			/* CLOCK_MONOTONIC */
-void nap_ms(long ms);
 int run(const char *const *argv, char **out);	/* exit code, *out tidied */
 int command_failed(const char *const *argv, int code, const char *out);
 int run_ok(const char *const *argv);	/* R_YES or R_ERR */
