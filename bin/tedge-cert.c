@@ -810,6 +810,20 @@ exec_upload(const char *dir, int argc, char **argv)
 	die("failed to upload root certificate");
 }
 
+/* The subcommands, and the options each takes besides --config-dir. */
+static const struct subcmd {
+	const char *name;
+	int (*run)(void);	/* NULL: upload, run by tedge-cert-upload */
+	const char *opts;
+} subcmds[] = {
+	{ "create", cmd_create, "i" },
+	{ "create-csr", cmd_create_csr, "io" },
+	{ "show", cmd_show, "p" },
+	{ "remove", cmd_remove, "" },
+	{ "renew", cmd_renew, "" },
+	{ "upload", NULL, "uP" },
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -824,7 +838,11 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct subcmd *sc = NULL;
+	const struct option *o;
 	const char *dir = NULL, *cmd;
+	char given[16] = "";
+	size_t i, n = 0;
 	int ch, r;
 
 	err_setprog(argv[0]);
@@ -844,6 +862,8 @@ main(int argc, char *argv[])
 			fputs("\nFor more information, try '--help'.\n", stderr);
 			return EXIT_USAGE;
 		}
+		if (ch != 'c' && !strchr(given, ch) && n < sizeof(given) - 1)
+			given[n++] = (char)ch;
 	}
 	argc -= optind;
 	argv += optind;
@@ -851,32 +871,26 @@ main(int argc, char *argv[])
 		die_usage("a subcommand is required: create, create-csr, show, remove, renew or upload");
 	cmd = argv[0];
 	argc--, argv++;
-	if (strcmp(cmd, "upload") && argc > 0)
+	for (i = 0; i < LEN(subcmds); i++)
+		if (!strcmp(cmd, subcmds[i].name))
+			sc = &subcmds[i];
+	if (sc && sc->run && argc > 0)
 		die_usage("unexpected argument '%s' found", argv[0]);
-	if ((opt_id && strcmp(cmd, "create") && strcmp(cmd, "create-csr")) ||
-	    (opt_output && strcmp(cmd, "create-csr")) || (opt_cert && strcmp(cmd, "show")) ||
-	    ((opt_user || opt_password_stdin) && strcmp(cmd, "upload")))
-		die_usage("an option given does not go with '%s'", cmd);
+	for (i = 0; sc && given[i]; i++)
+		if (!strchr(sc->opts, given[i]))
+			for (o = opts; o->name; o++)
+				if (o->val == given[i])
+					die_usage("'--%s' does not go with '%s'", o->name, cmd);
 	if (dir && !*dir)
 		die_usage("--config-dir needs a non-empty directory");
-	if (strcmp(cmd, "create") && strcmp(cmd, "create-csr") && strcmp(cmd, "show") &&
-	    strcmp(cmd, "remove") && strcmp(cmd, "renew") && strcmp(cmd, "upload"))
+	if (!sc)
 		die_usage("unrecognized subcommand '%s'", cmd);
-	if (!strcmp(cmd, "upload"))
+	if (!sc->run)
 		return exec_upload(dir, argc, argv);
 	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
-	if (!strcmp(cmd, "create"))
-		r = cmd_create();
-	else if (!strcmp(cmd, "create-csr"))
-		r = cmd_create_csr();
-	else if (!strcmp(cmd, "show"))
-		r = cmd_show();
-	else if (!strcmp(cmd, "remove"))
-		r = cmd_remove();
-	else
-		r = cmd_renew();
+	r = sc->run();
 	cfg_free(&cfg);
 	fshut_stdout();
 	return r;

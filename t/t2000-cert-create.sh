@@ -156,6 +156,16 @@ test_expect_success 'create without --device-id is a usage error' '
 	test_grep "device-id" err
 '
 
+test_expect_success 'an option of another subcommand is named, nothing made' '
+	test_expect_code 2 tedge-cert --config-dir none show --device-id x 2>err &&
+	test_grep "^error: '\''--device-id'\'' does not go with '\''show'\''" err &&
+	test_expect_code 2 tedge-cert --config-dir none create --device-id x --user u 2>err &&
+	test_grep "'\''--user'\'' does not go with '\''create'\''" err &&
+	test_expect_code 2 tedge-cert --config-dir none remove --password-stdin 2>err &&
+	test_grep "'\''--password-stdin'\'' does not go with '\''remove'\''" err &&
+	test_path_is_missing none/device-certs
+'
+
 test_expect_success 'create without --device-id and without device.id: the reference sentence' '
 	test_expect_code 2 tedge-cert --config-dir none create 2>err &&
 	test_grep "No device ID is provided. Use \`--device-id <name>\` option to specify the device ID." err &&
