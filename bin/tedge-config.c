@@ -345,6 +345,17 @@ cmd_list(int argc, char **argv, int all, int doc)
 	return EXIT_OK;
 }
 
+/* The subcommands: a write (enum op), or get or list. Only list takes
+ * --all and --doc. */
+enum { OP_GET = -1, OP_LIST = -2 };
+static const struct subcmd {
+	const char *name;
+	int op;
+} subcmds[] = {
+	{ "get", OP_GET }, { "set", OP_SET }, { "unset", OP_UNSET },
+	{ "add", OP_ADD }, { "remove", OP_REMOVE }, { "list", OP_LIST },
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -356,8 +367,10 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct subcmd *sc = NULL;
 	const char *dir = NULL, *cmd;
 	int ch, all = 0, doc = 0, r;
+	size_t i;
 
 	err_setprog(argv[0]);
 	while ((ch = getopt_long(argc, argv, "c:adhV", opts, NULL)) != -1) {
@@ -389,22 +402,19 @@ main(int argc, char *argv[])
 	confdir = paths_config_dir(dir);
 	cmd = argv[0];
 	argc--, argv++;
-	if ((all || doc) && strcmp(cmd, "list"))
-		die_usage("--all and --doc go with list, not '%s'", cmd);
-	if (!strcmp(cmd, "get"))
+	for (i = 0; i < LEN(subcmds); i++)
+		if (!strcmp(cmd, subcmds[i].name))
+			sc = &subcmds[i];
+	if (sc && sc->op != OP_LIST && (all || doc))
+		die_usage("'--%s' goes with list, not '%s'", all ? "all" : "doc", cmd);
+	if (!sc)
+		die_usage("unrecognized subcommand '%s'", cmd);
+	if (sc->op == OP_GET)
 		r = cmd_get(argc, argv);
-	else if (!strcmp(cmd, "set"))
-		r = cmd_write(OP_SET, argc, argv);
-	else if (!strcmp(cmd, "unset"))
-		r = cmd_write(OP_UNSET, argc, argv);
-	else if (!strcmp(cmd, "add"))
-		r = cmd_write(OP_ADD, argc, argv);
-	else if (!strcmp(cmd, "remove"))
-		r = cmd_write(OP_REMOVE, argc, argv);
-	else if (!strcmp(cmd, "list"))
+	else if (sc->op == OP_LIST)
 		r = cmd_list(argc, argv, all, doc);
 	else
-		die_usage("unrecognized subcommand '%s'", cmd);
+		r = cmd_write((enum op)sc->op, argc, argv);
 	fshut_stdout();
 	return r;
 }

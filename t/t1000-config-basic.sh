@@ -250,4 +250,13 @@ test_expect_success 'stdout errors are reported (no silent loss on a full disk)'
 	test_grep "failed to write to standard output" err
 '
 
+test_expect_success 'subcommands: an unknown one, and an option that is list'\''s alone' '
+	test_expect_code 2 tedge-config frobnicate 2>err &&
+	test_grep "unrecognized subcommand '\''frobnicate'\''" err &&
+	test_expect_code 2 tedge-config get --all c8y.url 2>err &&
+	test_grep "'\''--all'\'' goes with list, not '\''get'\''" err &&
+	test_expect_code 2 tedge-config --doc set c8y.url x 2>err &&
+	test_grep "'\''--doc'\'' goes with list, not '\''set'\''" err
+'
+
 test_done
