@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cfg.h: what keys.c, value.c and config.c share and no program sees (the
+ * symbols are hidden: libtedge.so exports none of them).
+ */
+#ifndef TEDGE_CFG_H
+#define TEDGE_CFG_H
+
+#define VALUE_MAX 4096		/* longer values are refused */
+#define FILE_MAX (1 << 20)	/* a larger tedge.toml is refused */
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+/* keys.c: the renames of older tedge.toml layouts, old path to new. */
+struct cfg_rename { const char *from, *to; };
+HIDDEN extern const struct cfg_rename cfg_migrations[];
+HIDDEN extern const size_t cfg_nmigrations;
+
+/* value.c: the key table's own rules (struct cfg_key.check). */
+HIDDEN int check_mosq_path(const char *), check_mosq_host(const char *),
+    check_mosq_hostport(const char *), check_mosq_port(const char *),
+    check_iface(const char *), check_templates(const char *),
+    check_keepalive(const char *), check_x509_name(const char *),
+    check_validity(const char *);
+/* Valid UTF-8 with no control character, at most VALUE_MAX bytes. */
+HIDDEN int check_text(const char *s);
+/* "a,b,,c" as "a\nb\nc" (empty items dropped, trimmed when trim);
+ * malloc'd. */
+HIDDEN char *split_list(const char *in, int trim);
+/* in parsed by k's type into the canonical form (*out, malloc'd); 0, or
+ * -1 with the reason pushed. */
+HIDDEN int parse_type(const struct cfg_key *k, const char *in, char **out);
+
+#endif
