@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tedge-check-distro.c: what real distributions do to the broker, for
+ * distro.c: what real distributions do to the broker, for
  * `tedge-check doctor` (part of the tedge-check program).
  *
  * - The broker's configuration file (mqtt.broker.config_path) must have
@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "tedge.h"
-#include "tedge-check.h"
+#include "check.h"
 
 #define TAIL (1 << 20)		/* bytes read at the end of each log */
 
