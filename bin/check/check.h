@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * check.h: what the sources of tedge-check share. main.c parses the options
- * and runs a command; run.c holds the state of the run (the configuration,
- * the deadline, what is kept until exit); conf.c reads the configuration,
- * the device and its certificate; probe.c is the raw TLS/MQTT prober that
- * tells who refused whom; sess.c is the libmosquitto session and what goes
- * through the local broker; doctor.c is the doctor's layers; distro.c what
- * real distributions do to the broker (libc only).
+ * check.h: what the sources of tedge-check share. main.c parses the
+ * options and runs a command; struct run (below) is the state of that
+ * run, which main passes to each command and which the prober and the
+ * session carry; run.c keeps strings until exit, prints Debug: lines and
+ * keeps the deadline; conf.c reads the configuration, the device and its
+ * certificate; probe.c is the raw TLS/MQTT prober that tells who refused
+ * whom; sess.c is the libmosquitto session and what goes through the local
+ * broker; doctor.c is the doctor's layers; distro.c what real
+ * distributions do to the broker (libc only).
  */
 #ifndef TEDGE_CHECK_H
 #define TEDGE_CHECK_H
@@ -22,6 +24,7 @@
 struct addrinfo;
 struct cloud;
 struct mosquitto;
+struct run;
 
 /* An endpoint: host without brackets, port, and both as the user wrote. */
 struct endpoint {
@@ -53,6 +56,7 @@ enum pr {
 };
 
 struct probe {
+	struct run *run;
 	const struct endpoint *ep;
 	const struct cloud *cl;
 	struct addrinfo *ai;
@@ -81,6 +85,7 @@ enum { S_CONNECTING, S_UP, S_DOWN };
 #define SYS_VERSION "$SYS/broker/version"
 
 struct sess {
+	struct run *run;
 	struct mosquitto *m;
 	int state;
 	int connack;		/* CONNACK code, -1 until one came */
@@ -112,46 +117,61 @@ struct local {
 	struct tlsconf tls;
 };
 
+/*
+ * The state of one run: main fills it in and passes it to every command;
+ * the prober and the session carry a pointer to it.
+ */
+struct run {
+	struct cfg cfg;
+	const char *cfgdir;
+	const char *kernel_log;	/* $TEDGE_CHECK_KERNEL_LOG */
+	int cfg_ok;		/* cfg_load succeeded */
+	int debugging;
+	double opt_timeout, opt_wait;	/* -1 when not given */
+	double bound;		/* the seconds the deadline was set from */
+	long long deadline;	/* CLOCK_MONOTONIC, ms: every wait ends here */
+	unsigned conn_seq;	/* for unique client ids */
+	/*
+	 * What the first failing doctor layer found, in a few words, for its
+	 * FAIL line; the Caused by: chain carries the details and what to do.
+	 */
+	char problem[512];
+	/* Every string made from the configuration: reachable until exit, so
+	 * that die() anywhere loses nothing, freed at the end of a normal run. */
+	void **kept;
+	size_t nkept, capkept;
+	struct device dev;
+	struct local loc;
+};
+
 /* run.c */
-extern struct cfg cfg;
-extern const char *cfgdir;
-/* $TEDGE_CHECK_KERNEL_LOG, taken out of the environment by main. */
-extern const char *kernel_log;
-extern int cfg_ok;		/* cfg_load succeeded */
-extern int debugging;
-extern double opt_timeout, opt_wait;
-extern double bound;		/* the seconds the deadline was set from */
-extern long long deadline;	/* CLOCK_MONOTONIC, ms: every wait ends here */
-extern char problem[512];
-void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void debug(const struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keeps p until the end of the run (freed there); returns p. */
-void *keep(void *p);
-void keep_free(void);
+void *keep(struct run *run, void *p);
+void keep_free(struct run *run);
 /* The few words of the FAIL line of the failing doctor layer. */
-void set_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void set_problem(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long long now_ms(void);
-void set_deadline(double secs);
+void set_deadline(struct run *run, double secs);
 /* Milliseconds left until the command's deadline, 0 when it has passed. */
-int left_ms(void);
+int left_ms(const struct run *run);
 /* Polls fd for ev until the deadline: > 0 ready, 0 timed out, -1 error. */
-int wait_fd(int fd, short ev);
-double timeout_or(double dflt);
+int wait_fd(const struct run *run, int fd, short ev);
+double timeout_or(const struct run *run, double dflt);
 
 /* conf.c */
-extern struct device dev;
-extern struct local loc;
-int conf(const char *key, char **v);
-int cloud_endpoint(const struct cloud *cl, struct endpoint *ep);
-void device_free(void);
-int device_paths(const struct cloud *cl);
-int device_check(const struct cloud *cl);
-void device_warn_soon(void);
-int cn_check(void);
-int device_load(const struct cloud *cl);
-int local_conf(void);
+int conf(struct run *run, const char *key, char **v);
+int cloud_endpoint(struct run *run, const struct cloud *cl, struct endpoint *ep);
+void device_free(struct run *run);
+int device_paths(struct run *run, const struct cloud *cl);
+int device_check(struct run *run, const struct cloud *cl);
+void device_warn_soon(const struct run *run);
+int cn_check(struct run *run);
+int device_load(struct run *run, const struct cloud *cl);
+int local_conf(struct run *run);
 
 /* probe.c */
-void probe_init(struct probe *p, const struct endpoint *ep, const struct cloud *cl);
+void probe_init(struct probe *p, struct run *run, const struct endpoint *ep, const struct cloud *cl);
 void probe_free(struct probe *p);
 int probe_resolve(struct probe *p);
 int probe_connect(struct probe *p);
@@ -163,16 +183,17 @@ void explain(struct probe *p, int r);
 /* sess.c */
 int sess_err(struct sess *s, int rc);
 int sess_step(struct sess *s);
-int sess_open(struct sess *s, const char *host, int port, const char *id, const struct tlsconf *t);
+int sess_open(struct sess *s, struct run *run, const char *host, int port, const char *id,
+    const struct tlsconf *t);
 void sess_close(struct sess *s);
 int sess_subscribe(struct sess *s, const char *topic, int qos);
-char *client_id(void);
-int local_open(struct sess *s);
+char *client_id(struct run *run);
+int local_open(struct sess *s, struct run *run);
 int bridge_wait(struct sess *s, const struct cloud *cl);
 int roundtrip(struct sess *s, const struct cloud *cl);
 
 /* doctor.c */
-int cmd_doctor(const struct cloud *cl);
+int cmd_doctor(struct run *run, const struct cloud *cl);
 
 /* distro.c */
 
@@ -184,18 +205,18 @@ struct inc {
 	const char *dir;	/* <cfgdir>/mosquitto-conf */
 	const char *how;	/* INC_YES: how; else what is missing, or why unknown */
 };
-void broker_includes(const char *conf, struct inc *in);
+void broker_includes(struct run *run, const char *conf, struct inc *in);
 /* What to do about in (state INC_NO): one sentence and the remedy. */
-const char *inc_advice(const struct inc *in);
+const char *inc_advice(struct run *run, const struct inc *in);
 
 /*
  * The WARN text for a mosquitto version (text as mosquitto gives it:
  * "mosquitto version 2.0.15") under the broker's configuration conf, or
  * NULL when that version has no known hazard for it.
  */
-const char *version_hazard(const char *version, const char *conf);
+const char *version_hazard(struct run *run, const char *version, const char *conf);
 /* The first line of `mosquitto -h` (kept), or NULL. */
-const char *version_from_cmd(int timeout_ms);
+const char *version_from_cmd(struct run *run, int timeout_ms);
 
 /*
  * What the distribution did to the broker, when the local broker or the
@@ -203,6 +224,6 @@ const char *version_from_cmd(int timeout_ms);
  * statement, sets the FAIL line, returns how many were found (0: the chain
  * is left as it was). svc: also ask `tedge-svc diagnose mosquitto`.
  */
-int distro_explain(const struct inc *in, int svc, const char *statement);
+int distro_explain(struct run *run, const struct inc *in, int svc, const char *statement);
 
 #endif

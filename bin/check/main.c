@@ -85,64 +85,64 @@ static const char usage_text[] =
 /* --- commands --------------------------------------------------------------- */
 
 static void
-need_config(void)
+need_config(const struct run *run)
 {
-	if (!cfg_ok)
+	if (!run->cfg_ok)
 		die("failed to read the configuration");
 }
 
 static int
-cmd_broker(void)
+cmd_broker(struct run *run)
 {
 	struct sess s;
 	long long pause = 20;
 
-	need_config();
-	if (local_conf() < 0)
+	need_config(run);
+	if (local_conf(run) < 0)
 		die("failed to read the configuration");
-	set_deadline(opt_wait > 0 ? opt_wait : timeout_or(2));
+	set_deadline(run, run->opt_wait > 0 ? run->opt_wait : timeout_or(run, 2));
 	for (;;) {
-		if (sess_open(&s, loc.host, loc.port, client_id(), &loc.tls) == 0) {
+		if (sess_open(&s, run, run->loc.host, run->loc.port, client_id(run), &run->loc.tls) == 0) {
 			sess_close(&s);
 			return EXIT_OK;
 		}
 		sess_close(&s);
 		/* Only a broker that is not listening yet is worth waiting
 		 * for; a refusal or a TLS mismatch will not go away. */
-		if (opt_wait <= 0 || left_ms() == 0 || !s.unreachable)
+		if (run->opt_wait <= 0 || left_ms(run) == 0 || !s.unreachable)
 			break;
 		/* Not listening yet: try again shortly, as long as the bound
 		 * allows. A poll, not a sleep: it ends at the deadline. */
 		err_clear();
-		if (pause > left_ms())
-			pause = left_ms();
+		if (pause > left_ms(run))
+			pause = left_ms(run);
 		poll(NULL, 0, (int)pause);
 		if (pause < 200)
 			pause *= 2;
 	}
-	if (opt_wait > 0)
-		err_push("waited %g s", opt_wait);
-	die("the local MQTT broker at %s:%d does not accept connections", loc.host, loc.port);
+	if (run->opt_wait > 0)
+		err_push("waited %g s", run->opt_wait);
+	die("the local MQTT broker at %s:%d does not accept connections", run->loc.host, run->loc.port);
 }
 
 static int
-cmd_cert(void)
+cmd_cert(struct run *run)
 {
 	struct stat st;
 	char *root, *url;
 	size_t i;
 
-	need_config();
-	if (device_paths(NULL) < 0 || device_check(NULL) < 0)
+	need_config(run);
+	if (device_paths(run, NULL) < 0 || device_check(run, NULL) < 0)
 		die("the device certificate is not usable");
-	device_warn_soon();
+	device_warn_soon(run);
 	/* What the bridge (tedge-bridge-gen) will refuse, said now. */
-	if (cn_check() < 0)
+	if (cn_check(run) < 0)
 		warn_causes();
 	/* The bridges' side of "the bridge certificates": a root directory
 	 * mosquitto cannot use, for each cloud that is configured. */
 	for (i = 0; i < nclouds; i++) {
-		if (conf(clouds[i].url_key, &url) != 0 || conf(clouds[i].root_key, &root) != 0) {
+		if (conf(run, clouds[i].url_key, &url) != 0 || conf(run, clouds[i].root_key, &root) != 0) {
 			err_clear();
 			continue;
 		}
@@ -154,7 +154,7 @@ cmd_cert(void)
 }
 
 static int
-cmd_register(const struct cloud *cl)
+cmd_register(struct run *run, const struct cloud *cl)
 {
 	static const char what[] = "failed to create the device in Cumulocity";
 	struct endpoint ep;
@@ -165,24 +165,24 @@ cmd_register(const struct cloud *cl)
 	char *msg;
 	int r, suback;
 
-	need_config();
-	set_deadline(timeout_or(10));
-	if (cloud_endpoint(cl, &ep) < 0 || device_paths(cl) < 0 || device_load(cl) < 0)
+	need_config(run);
+	set_deadline(run, timeout_or(run, 10));
+	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 || device_load(run, cl) < 0)
 		die(what);
-	device_warn_soon();
+	device_warn_soon(run);
 	memset(&t, 0, sizeof(t));
-	if (stat(dev.root, &st) == 0 && S_ISDIR(st.st_mode))
-		t.capath = dev.root;
+	if (stat(run->dev.root, &st) == 0 && S_ISDIR(st.st_mode))
+		t.capath = run->dev.root;
 	else
-		t.cafile = dev.root;
-	t.cert = dev.cert;
-	t.key = dev.key;
-	if (sess_open(&s, ep.host, atoi(ep.port), dev.id, &t) < 0) {
+		t.cafile = run->dev.root;
+	t.cert = run->dev.cert;
+	t.key = run->dev.key;
+	if (sess_open(&s, run, ep.host, atoi(ep.port), run->dev.id, &t) < 0) {
 		if (s.timedout) {
 			sess_close(&s);
 			err_clear();
 			err_push("Timed-out attempting to create device in Cumulocity: no answer from %s within %g s.",
-			    ep.text, bound);
+			    ep.text, run->bound);
 			die(what);
 		}
 		if (s.connack > 0) {
@@ -193,8 +193,8 @@ cmd_register(const struct cloud *cl)
 		 * whom, with the time that is left. */
 		sess_close(&s);
 		err_clear();
-		probe_init(&p, &ep, cl);
-		r = probe_run(&p, dev.root, dev.cert, dev.key);
+		probe_init(&p, run, &ep, cl);
+		r = probe_run(&p, run->dev.root, run->dev.cert, run->dev.key);
 		probe_free(&p);
 		if (r == PR_OK)
 			err_push("%s accepted the connection on a second try: try again", ep.text);
@@ -210,8 +210,8 @@ cmd_register(const struct cloud *cl)
 		sess_err(&s, r);
 		die(what);
 	}
-	msg = keep(xasprintf("100,%s,%s", dev.id, dev.type));
-	debug("publishing %s on s/us", msg);
+	msg = keep(run, xasprintf("100,%s,%s", run->dev.id, run->dev.type));
+	debug(run, "publishing %s on s/us", msg);
 	if ((r = mosquitto_publish(s.m, &s.pubmid, "s/us", (int)strlen(msg), msg, 1, false)) != MOSQ_ERR_SUCCESS) {
 		sess_err(&s, r);
 		die(what);
@@ -221,7 +221,7 @@ cmd_register(const struct cloud *cl)
 			if (s.timedout) {
 				err_clear();
 				err_push("Timed-out waiting for device creation acknowledgment from Cumulocity (%g s).",
-				    bound);
+				    run->bound);
 			} else {
 				err_push("Cumulocity closed the connection");
 			}
@@ -244,15 +244,15 @@ cmd_register(const struct cloud *cl)
 }
 
 static int
-cmd_cloud(const struct cloud *cl)
+cmd_cloud(struct run *run, const struct cloud *cl)
 {
 	struct sess s;
 
-	need_config();
-	set_deadline(timeout_or(10));
-	if (local_conf() < 0)
+	need_config(run);
+	set_deadline(run, timeout_or(run, 10));
+	if (local_conf(run) < 0)
 		die("failed to read the configuration");
-	if (local_open(&s) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0)
+	if (local_open(&s, run) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0)
 		die("failed to check the connection to %s cloud", cl->display);
 	sess_close(&s);
 	return EXIT_OK;
@@ -286,19 +286,23 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	/* Static: what it holds stays reachable when die() exits. */
+	static struct run state;
+	struct run *run = &state;
 	const struct cloud *cl = NULL;
 	const char *dir = NULL, *cmd, *dbg;
 	int ch, r;
 
+	run->opt_timeout = run->opt_wait = -1;
 	err_setprog(argv[0]);
 	dbg = getenv("TEDGE_DEBUG");
-	debugging = dbg && *dbg && strcmp(dbg, "0");
+	run->debugging = dbg && *dbg && strcmp(dbg, "0");
 	while ((ch = getopt_long(argc, argv, "c:t:w:dhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': dir = optarg; break;
-		case 't': opt_timeout = secs_arg("--timeout", optarg); break;
-		case 'w': opt_wait = secs_arg("--wait", optarg); break;
-		case 'd': debugging = 1; break;
+		case 't': run->opt_timeout = secs_arg("--timeout", optarg); break;
+		case 'w': run->opt_wait = secs_arg("--wait", optarg); break;
+		case 'd': run->debugging = 1; break;
 		case 'h':
 			exit_help(usage_text);
 		case 'V':
@@ -328,9 +332,9 @@ main(int argc, char *argv[])
 	} else {
 		die_usage("unrecognized subcommand '%s'", cmd);
 	}
-	if (opt_wait > 0 && strcmp(cmd, "broker"))
+	if (run->opt_wait > 0 && strcmp(cmd, "broker"))
 		die_usage("--wait goes with broker only");
-	if (opt_timeout > 0 && !strcmp(cmd, "cert"))
+	if (run->opt_timeout > 0 && !strcmp(cmd, "cert"))
 		die_usage("--timeout does not go with cert");
 	if (dir && !*dir)
 		die_usage("--config-dir needs a non-empty directory");
@@ -339,31 +343,31 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	/* Ours, not a key of tedge.toml: taken out before cfg_load warns
 	 * about an unknown field. */
-	if ((kernel_log = getenv("TEDGE_CHECK_KERNEL_LOG"))) {
-		kernel_log = keep(xstrdup(kernel_log));
+	if ((run->kernel_log = getenv("TEDGE_CHECK_KERNEL_LOG"))) {
+		run->kernel_log = keep(run, xstrdup(run->kernel_log));
 		unsetenv("TEDGE_CHECK_KERNEL_LOG");
 	}
-	cfgdir = paths_config_dir(dir);
-	cfg_ok = cfg_load(&cfg, cfgdir, CFG_ENV) == 0;
-	if (cfg_ok)
-		warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
-	if (!cfg_ok && strcmp(cmd, "doctor"))
+	run->cfgdir = paths_config_dir(dir);
+	run->cfg_ok = cfg_load(&run->cfg, run->cfgdir, CFG_ENV) == 0;
+	if (run->cfg_ok)
+		warn_unknown_keys(&run->cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	if (!run->cfg_ok && strcmp(cmd, "doctor"))
 		die("failed to read the configuration");
 	mosquitto_lib_init();
 	if (!strcmp(cmd, "broker"))
-		r = cmd_broker();
+		r = cmd_broker(run);
 	else if (!strcmp(cmd, "cert"))
-		r = cmd_cert();
+		r = cmd_cert(run);
 	else if (!strcmp(cmd, "register"))
-		r = cmd_register(cl);
+		r = cmd_register(run, cl);
 	else if (!strcmp(cmd, "cloud"))
-		r = cmd_cloud(cl);
+		r = cmd_cloud(run, cl);
 	else
-		r = cmd_doctor(cl);
+		r = cmd_doctor(run, cl);
 	mosquitto_lib_cleanup();
-	device_free();
-	cfg_free(&cfg);
-	keep_free();
+	device_free(run);
+	cfg_free(&run->cfg);
+	keep_free(run);
 	fshut_stdout();
 	return r;
 }

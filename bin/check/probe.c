@@ -33,9 +33,10 @@
 /* --- a TLS handshake with OpenSSL, to tell what went wrong ----------------- */
 
 void
-probe_init(struct probe *p, const struct endpoint *ep, const struct cloud *cl)
+probe_init(struct probe *p, struct run *run, const struct endpoint *ep, const struct cloud *cl)
 {
 	memset(p, 0, sizeof(*p));
+	p->run = run;
 	p->ep = ep;
 	p->cl = cl;
 	p->fd = -1;
@@ -86,7 +87,7 @@ probe_resolve(struct probe *p)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	debug("resolving %s", p->ep->host);
+	debug(p->run, "resolving %s", p->ep->host);
 	r = getaddrinfo(p->ep->host, p->ep->port, &hints, &p->ai);
 	if (r == EAI_SYSTEM)
 		err_pushsys(errno);
@@ -121,7 +122,7 @@ probe_connect(struct probe *p)
 
 	for (a = p->ai; a; a = a->ai_next) {
 		addr_text(a->ai_addr, a->ai_addrlen, last, sizeof(last));
-		debug("connecting to %s", last);
+		debug(p->run, "connecting to %s", last);
 		if ((fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol)) < 0) {
 			e = errno;
 			continue;
@@ -132,10 +133,10 @@ probe_connect(struct probe *p)
 			e = 0;
 		} else if (errno != EINPROGRESS) {
 			e = errno;
-		} else if ((r = wait_fd(fd, POLLOUT)) <= 0) {
+		} else if ((r = wait_fd(p->run, fd, POLLOUT)) <= 0) {
 			close(fd);
 			if (r == 0) {
-				err_push("no answer from %s within %g s", last, bound);
+				err_push("no answer from %s within %g s", last, p->run->bound);
 				return PR_TIMEOUT;
 			}
 			e = errno;
@@ -166,7 +167,7 @@ info_cb(const SSL *ssl, int where, int ret)
 	/* close_notify (0) is a goodbye, not a reason */
 	if ((where & SSL_CB_ALERT) && (where & SSL_CB_READ) && (ret & 0xff) != 0) {
 		p->alert = ret & 0xff;
-		debug("TLS alert from the server: %s", SSL_alert_desc_string_long(ret));
+		debug(p->run, "TLS alert from the server: %s", SSL_alert_desc_string_long(ret));
 	}
 }
 
@@ -260,7 +261,7 @@ ssl_drive(struct probe *p, int (*op)(SSL *, void *, int), void *buf, int n)
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 			if (p->listening && p->ticket)
 				return 0;
-			r = wait_fd(p->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
+			r = wait_fd(p->run, p->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
 			if (r == 0)
 				return 0;
 			if (r < 0)
@@ -381,14 +382,14 @@ probe_handshake(struct probe *p, const char *root, const char *cert, const char 
 		SSL_set1_host(p->ssl, p->ep->host);
 		SSL_set_tlsext_host_name(p->ssl, p->ep->host);
 	}
-	debug("TLS handshake with %s", p->addr);
+	debug(p->run, "TLS handshake with %s", p->addr);
 	r = ssl_drive(p, op_connect, NULL, 0);
 	if (r > 0) {
-		debug("TLS handshake done: %s", SSL_get_version(p->ssl));
+		debug(p->run, "TLS handshake done: %s", SSL_get_version(p->ssl));
 		return PR_OK;
 	}
 	if (r == 0) {
-		err_push("the TLS handshake with %s did not end within %g s", p->addr, bound);
+		err_push("the TLS handshake with %s did not end within %g s", p->addr, p->run->bound);
 		return PR_TIMEOUT;
 	}
 	if (p->verr != X509_V_OK) {
@@ -425,7 +426,7 @@ probe_mqtt(struct probe *p)
 	unsigned char pkt[64], in[4];
 	char id[32];
 	size_t idlen, got = 0;
-	long long saved = deadline;
+	long long saved = p->run->deadline;
 	int r;
 
 	if (SSL_version(p->ssl) == TLS1_3_VERSION) {
@@ -436,19 +437,19 @@ probe_mqtt(struct probe *p)
 		 * alert. A server that sends neither gets 1 s (a bound: it
 		 * ends at the first word), then the CONNECT.
 		 */
-		if (deadline > now_ms() + 1000)
-			deadline = now_ms() + 1000;
+		if (p->run->deadline > now_ms() + 1000)
+			p->run->deadline = now_ms() + 1000;
 		p->listening = 1;
 		r = ssl_drive(p, op_read, in, sizeof(in));
 		p->listening = 0;
-		deadline = saved;
+		p->run->deadline = saved;
 		if (r > 0) {
 			err_push("%s sent data before the MQTT CONNECT", p->addr);
 			return PR_CLIENT;
 		}
 		if (r < 0)
 			return client_refused(p, "after the TLS handshake");
-		debug("after the handshake: %s", p->ticket ? "session tickets" : "silence");
+		debug(p->run, "after the handshake: %s", p->ticket ? "session tickets" : "silence");
 	}
 	snprintf(id, sizeof(id), "tedge-check-%ld", (long)getpid());
 	idlen = strlen(id);
@@ -469,7 +470,7 @@ probe_mqtt(struct probe *p)
 	}
 	if (got == sizeof(in) && in[0] == 0x20) {
 		p->connack = in[3];
-		debug("CONNACK %d", p->connack);
+		debug(p->run, "CONNACK %d", p->connack);
 		pkt[0] = 0xe0;		/* DISCONNECT */
 		pkt[1] = 0;
 		ssl_drive(p, op_write, pkt, 2);
@@ -479,7 +480,7 @@ probe_mqtt(struct probe *p)
 		/* A ticket came: the server accepted the client. */
 		if (p->ticket)
 			return PR_OK;
-		err_push("no MQTT answer from %s within %g s", p->addr, bound);
+		err_push("no MQTT answer from %s within %g s", p->addr, p->run->bound);
 		return PR_TIMEOUT;
 	}
 	if (got > 0) {
@@ -517,31 +518,31 @@ explain(struct probe *p, int r)
 
 	switch (r) {
 	case PR_DNS:
-		set_problem("the name %s does not resolve", ep->host);
+		set_problem(p->run, "the name %s does not resolve", ep->host);
 		err_push("The name %s does not resolve. Check '%s' (and the DNS settings of the device).",
 		    ep->host, !strcmp(ep->key, "c8y.mqtt") ? "c8y.url' or 'c8y.mqtt" : ep->key);
 		break;
 	case PR_TCP:
-		set_problem("nothing accepts connections on %s", ep->text);
+		set_problem(p->run, "nothing accepts connections on %s", ep->text);
 		err_push("%s does not accept TCP connections. Check the port in '%s', and that the network lets the device reach it.",
 		    ep->text, ep->key);
 		break;
 	case PR_SERVER:
 		if (p->verr == X509_V_ERR_HOSTNAME_MISMATCH || p->verr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-			set_problem("the server certificate is not for %s", ep->host);
+			set_problem(p->run, "the server certificate is not for %s", ep->host);
 			err_push("The certificate of %s is made for another name. Check '%s'.",
 			    ep->text, ep->key);
 		} else if (p->verr != X509_V_OK && p->sysonly) {
-			set_problem("the server certificate is trusted by the system, not by %s",
+			set_problem(p->run, "the server certificate is trusted by the system, not by %s",
 			    cl->root_key);
 			err_push("%s certificate is not trusted by the device. Check your '%s': its CA is in the system's trust store, but not in %s, which the bridge uses.",
-			    cl->display, cl->root_key, dev.root);
+			    cl->display, cl->root_key, p->run->dev.root);
 		} else if (p->verr != X509_V_OK) {
-			set_problem("the server certificate is not trusted by the device");
+			set_problem(p->run, "the server certificate is not trusted by the device");
 			err_push("%s certificate is not trusted by the device. Check your '%s'.",
 			    cl->display, cl->root_key);
 		} else {
-			set_problem("%s does not speak TLS", ep->text);
+			set_problem(p->run, "%s does not speak TLS", ep->text);
 			err_push("%s is not the TLS endpoint of %s. Check the port in '%s'.",
 			    ep->text, cl->display, ep->key);
 		}
@@ -549,32 +550,32 @@ explain(struct probe *p, int r)
 	case PR_CLIENT:
 		switch (alert_category(p->alert)) {
 		case 'k':
-			set_problem("the server could not check the device's key");
+			set_problem(p->run, "the server could not check the device's key");
 			err_push("The private key is not paired with the certificate. Check your 'device.key_path'.");
 			break;
 		case 'e':
-			set_problem("%s says the device certificate has expired", cl->display);
+			set_problem(p->run, "%s says the device certificate has expired", cl->display);
 			err_push("%s says the device certificate has expired. Renew it, then: %s.",
 			    cl->display, cl->trust_hint);
 			break;
 		case 'r':
-			set_problem("%s says the device certificate is revoked", cl->display);
+			set_problem(p->run, "%s says the device certificate is revoked", cl->display);
 			err_push("The device certificate has been revoked. The device needs a new one.");
 			break;
 		default:
-			set_problem("the device certificate is not trusted by %s", cl->display);
+			set_problem(p->run, "the device certificate is not trusted by %s", cl->display);
 			err_push("The device certificate is not trusted by %s. %s.", cl->display,
 			    cl->trust_hint);
 			break;
 		}
 		break;
 	case PR_TIMEOUT:
-		set_problem("%s does not answer", ep->text);
+		set_problem(p->run, "%s does not answer", ep->text);
 		err_push("%s does not answer. Check the network between the device and %s.",
 		    ep->text, cl->display);
 		break;
 	default:
-		set_problem("the device's TLS setup cannot be made");
+		set_problem(p->run, "the device's TLS setup cannot be made");
 		err_push("The device's certificate, key or root certificates cannot be used.");
 		break;
 	}

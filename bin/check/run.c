@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * run.c: the state of one run of tedge-check: the configuration, the
- * options, the deadline every wait ends at, the few words of a doctor
- * FAIL line, and the strings kept until exit.
+ * run.c: what goes with the state of one run of tedge-check (struct run,
+ * check.h): the strings kept until exit, the Debug: lines, the few words
+ * of a doctor FAIL line, and the deadline every wait ends at.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,54 +15,32 @@
 #include "tedge.h"
 #include "check.h"
 
-/* Per cloud: names, keys, files and the round trip (reference connect
- * §1.11, SPEC §7). */
-struct cfg cfg;
-const char *cfgdir;
-const char *kernel_log;	/* $TEDGE_CHECK_KERNEL_LOG */
-int cfg_ok;		/* cfg_load succeeded */
-int debugging;
-double opt_timeout = -1, opt_wait = -1;
-double bound;		/* the seconds the deadline was set from */
-long long deadline;	/* CLOCK_MONOTONIC, ms: every wait ends here */
-
-/*
- * What the first failing doctor layer found, in a few words, for its FAIL
- * line; the Caused by: chain carries the details and what to do.
- */
-char problem[512];
-
-/* Every string made from the configuration: reachable until exit, so that
- * die() anywhere loses nothing, freed at the end of a normal run. */
-static void **kept;
-static size_t nkept, capkept;
-
 void *
-keep(void *p)
+keep(struct run *run, void *p)
 {
-	if (nkept == capkept) {
-		capkept = capkept ? capkept * 2 : 32;
-		kept = xrealloc(kept, capkept * sizeof(*kept));
+	if (run->nkept == run->capkept) {
+		run->capkept = run->capkept ? run->capkept * 2 : 32;
+		run->kept = xrealloc(run->kept, run->capkept * sizeof(*run->kept));
 	}
-	kept[nkept++] = p;
+	run->kept[run->nkept++] = p;
 	return p;
 }
 
 void
-keep_free(void)
+keep_free(struct run *run)
 {
-	while (nkept)
-		free(kept[--nkept]);
-	FREE(kept);
-	capkept = 0;
+	while (run->nkept)
+		free(run->kept[--run->nkept]);
+	FREE(run->kept);
+	run->capkept = 0;
 }
 
 void
-debug(const char *fmt, ...)
+debug(const struct run *run, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!debugging)
+	if (!run->debugging)
 		return;
 	fputs("Debug: ", stderr);
 	va_start(ap, fmt);
@@ -72,12 +50,12 @@ debug(const char *fmt, ...)
 }
 
 void
-set_problem(const char *fmt, ...)
+set_problem(struct run *run, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(problem, sizeof(problem), fmt, ap);
+	vsnprintf(run->problem, sizeof(run->problem), fmt, ap);
 	va_end(ap);
 }
 
@@ -93,24 +71,24 @@ now_ms(void)
 }
 
 void
-set_deadline(double secs)
+set_deadline(struct run *run, double secs)
 {
-	bound = secs;
-	deadline = now_ms() + (long long)(secs * 1000 + 0.5);
+	run->bound = secs;
+	run->deadline = now_ms() + (long long)(secs * 1000 + 0.5);
 }
 
 /* Milliseconds until the deadline, 0 when it has passed. */
 int
-left_ms(void)
+left_ms(const struct run *run)
 {
-	long long l = deadline - now_ms();
+	long long l = run->deadline - now_ms();
 
 	return l <= 0 ? 0 : l > INT_MAX ? INT_MAX : (int)l;
 }
 
 /* Polls fd for ev until the deadline: > 0 ready, 0 timed out, -1 error. */
 int
-wait_fd(int fd, short ev)
+wait_fd(const struct run *run, int fd, short ev)
 {
 	struct pollfd pfd;
 	int r;
@@ -119,13 +97,13 @@ wait_fd(int fd, short ev)
 	pfd.events = ev;
 	pfd.revents = 0;
 	do
-		r = poll(&pfd, 1, left_ms());
+		r = poll(&pfd, 1, left_ms(run));
 	while (r < 0 && errno == EINTR);
 	return r;
 }
 
 double
-timeout_or(double dflt)
+timeout_or(const struct run *run, double dflt)
 {
-	return opt_timeout > 0 ? opt_timeout : dflt;
+	return run->opt_timeout > 0 ? run->opt_timeout : dflt;
 }

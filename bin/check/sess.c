@@ -33,7 +33,7 @@ on_connect(struct mosquitto *m, void *obj, int rc)
 	(void)m;
 	s->connack = rc;
 	s->state = rc == 0 ? S_UP : S_DOWN;
-	debug("CONNACK %d", rc);
+	debug(s->run, "CONNACK %d", rc);
 }
 
 static void
@@ -87,7 +87,7 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 	int n = msg->payloadlen;
 
 	(void)m;
-	debug("received %d bytes on %s", n, msg->topic);
+	debug(s->run, "received %d bytes on %s", n, msg->topic);
 	if (!strcmp(msg->topic, SYS_VERSION)) {
 		snprintf(s->version, sizeof(s->version), "%.*s", n > 63 ? 63 : n, pl);
 	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
@@ -110,7 +110,7 @@ on_log(struct mosquitto *m, void *obj, int level, const char *str)
 	(void)m;
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
 		snprintf(s->logerr, sizeof(s->logerr), "%s", str);
-	debug("libmosquitto: %s", str);
+	debug(s->run, "libmosquitto: %s", str);
 }
 
 /* Pushes why libmosquitto said rc (errno is read first). Returns -1. */
@@ -135,11 +135,11 @@ sess_err(struct sess *s, int rc)
 int
 sess_step(struct sess *s)
 {
-	int t = left_ms(), rc;
+	int t = left_ms(s->run), rc;
 
 	if (t == 0) {
 		s->timedout = 1;
-		return err_push("timed out after %g s", bound);
+		return err_push("timed out after %g s", s->run->bound);
 	}
 	if (s->step_ms && t > s->step_ms)
 		t = s->step_ms;
@@ -153,7 +153,7 @@ sess_step(struct sess *s)
 
 /* Something accepts TCP connections on host:port: 0, or -1 with why. */
 static int
-tcp_reachable(const char *host, int port)
+tcp_reachable(struct run *run, const char *host, int port)
 {
 	struct endpoint ep;
 	struct probe p;
@@ -161,11 +161,11 @@ tcp_reachable(const char *host, int port)
 	int r;
 
 	snprintf(ps, sizeof(ps), "%d", port);
-	ep.host = keep(xstrdup(host));
+	ep.host = keep(run, xstrdup(host));
 	ep.port = ps;
-	ep.text = keep(xasprintf("%s:%d", host, port));
+	ep.text = keep(run, xasprintf("%s:%d", host, port));
 	ep.key = "";
-	probe_init(&p, &ep, NULL);
+	probe_init(&p, run, &ep, NULL);
 	if ((r = probe_resolve(&p)) == PR_OK)
 		r = probe_connect(&p);
 	probe_free(&p);
@@ -220,11 +220,13 @@ tcp_probe_done(int fd)
  * 0, or -1 with the causes pushed.
  */
 int
-sess_open(struct sess *s, const char *host, int port, const char *id, const struct tlsconf *t)
+sess_open(struct sess *s, struct run *run, const char *host, int port, const char *id,
+    const struct tlsconf *t)
 {
 	int rc, r, tls = 0, pfd;
 
 	memset(s, 0, sizeof(*s));
+	s->run = run;
 	s->connack = -1;
 	s->health = -1;
 	s->pubmid = -1;
@@ -257,7 +259,7 @@ sess_open(struct sess *s, const char *host, int port, const char *id, const stru
 			    t->cert ? t->cert : "", t->key ? ", " : "", t->key ? t->key : "");
 		}
 	}
-	debug("MQTT connection to %s:%d as %s", host, port, id);
+	debug(s->run, "MQTT connection to %s:%d as %s", host, port, id);
 	errno = 0;
 	if ((rc = mosquitto_connect_async(s->m, host, port, 60)) != MOSQ_ERR_SUCCESS) {
 		rc = sess_err(s, rc);
@@ -270,7 +272,7 @@ sess_open(struct sess *s, const char *host, int port, const char *id, const stru
 			close(pfd);
 			pfd = -1;
 			/* Refused: the blocking probe says why, at once. */
-			if (r < 0 && tcp_reachable(host, port) < 0) {
+			if (r < 0 && tcp_reachable(s->run, host, port) < 0) {
 				s->state = S_DOWN;
 				s->unreachable = 1;
 				return -1;
@@ -327,29 +329,27 @@ sess_subscribe(struct sess *s, const char *topic, int qos)
 
 /* --- the local broker, the bridge, the round trip --------------------------- */
 
-static unsigned conn_seq;	/* for unique client ids */
-
 /* A client id no other check uses at the same time. */
 char *
-client_id(void)
+client_id(struct run *run)
 {
-	return keep(xasprintf("tedge-check-%ld-%u", (long)getpid(), ++conn_seq));
+	return keep(run, xasprintf("tedge-check-%ld-%u", (long)getpid(), ++run->conn_seq));
 }
 
 /* Connects to the local broker; the last cause says what to do. */
 int
-local_open(struct sess *s)
+local_open(struct sess *s, struct run *run)
 {
-	if (sess_open(s, loc.host, loc.port, client_id(), &loc.tls) == 0)
+	if (sess_open(s, run, run->loc.host, run->loc.port, client_id(run), &run->loc.tls) == 0)
 		return 0;
 	if (s->connack > 0) {
-		set_problem("the local MQTT broker at %s:%d refuses the connection", loc.host, loc.port);
+		set_problem(run, "the local MQTT broker at %s:%d refuses the connection", run->loc.host, run->loc.port);
 		return err_push("The local MQTT broker at %s:%d refuses tedge's connection. Check the mqtt.client.auth.* settings.",
-		    loc.host, loc.port);
+		    run->loc.host, run->loc.port);
 	}
-	set_problem("the local MQTT broker at %s:%d does not accept connections", loc.host, loc.port);
+	set_problem(run, "the local MQTT broker at %s:%d does not accept connections", run->loc.host, run->loc.port);
 	return err_push("The local MQTT broker at %s:%d does not accept connections. Make sure mosquitto is running%s.",
-	    loc.host, loc.port, loc.tls.cafile || loc.tls.capath ?
+	    run->loc.host, run->loc.port, run->loc.tls.cafile || run->loc.tls.capath ?
 	    " and that the mqtt.client.auth.* settings match its listener" : "");
 }
 
@@ -361,28 +361,28 @@ int
 bridge_wait(struct sess *s, const struct cloud *cl)
 {
 	s->cl = cl;
-	snprintf(s->health_topic, sizeof(s->health_topic), "%s", (char *)keep(cloud_health_topic(cl)));
+	snprintf(s->health_topic, sizeof(s->health_topic), "%s", (char *)keep(s->run, cloud_health_topic(cl)));
 	if (sess_subscribe(s, cl->response, 1) < 0 || sess_subscribe(s, s->health_topic, 1) < 0) {
-		set_problem("the local broker does not take subscriptions");
+		set_problem(s->run, "the local broker does not take subscriptions");
 		return err_push("The local MQTT broker refused a subscription.");
 	}
 	while (s->health != 1) {
 		if (sess_step(s) < 0) {
 			if (!s->timedout) {
-				set_problem("the local broker closed the connection");
+				set_problem(s->run, "the local broker closed the connection");
 				return err_push("The local MQTT broker closed the connection.");
 			}
 			if (s->health == 0) {
-				set_problem("the bridge to %s is down", cl->display);
+				set_problem(s->run, "the bridge to %s is down", cl->display);
 				return err_push("mosquitto's bridge to %s is not connected (%s says 0). Run `tedge-check doctor %s` to find out why, and see mosquitto's log.",
 				    cl->display, s->health_topic, cl->name);
 			}
-			set_problem("mosquitto runs no bridge to %s", cl->display);
+			set_problem(s->run, "mosquitto runs no bridge to %s", cl->display);
 			return err_push("mosquitto runs no bridge to %s: nothing on %s. Check that %s/mosquitto-conf/%s exists (`tedge connect %s`), that mosquitto loads that directory (`tedge init`), and restart mosquitto.",
-			    cl->display, s->health_topic, cfgdir, cl->bridge_file, cl->name);
+			    cl->display, s->health_topic, s->run->cfgdir, cl->bridge_file, cl->name);
 		}
 	}
-	debug("the bridge to %s is up", cl->display);
+	debug(s->run, "the bridge to %s is up", cl->display);
 	return 0;
 }
 
@@ -395,31 +395,31 @@ roundtrip(struct sess *s, const struct cloud *cl)
 	s->answered = 0;
 	if ((rc = mosquitto_publish(s->m, &s->pubmid, cl->request, 0, NULL, 1, false)) != MOSQ_ERR_SUCCESS) {
 		sess_err(s, rc);
-		set_problem("cannot publish to the local broker");
+		set_problem(s->run, "cannot publish to the local broker");
 		return err_push("Cannot publish %s to the local MQTT broker.", cl->request);
 	}
-	debug("published %s", cl->request);
+	debug(s->run, "published %s", cl->request);
 	while (!s->answered) {
 		was = s->health;
 		if (sess_step(s) < 0) {
 			if (!s->timedout) {
-				set_problem("the local broker closed the connection");
+				set_problem(s->run, "the local broker closed the connection");
 				return err_push("The local MQTT broker closed the connection.");
 			}
 			err_clear();
 			if (s->health != 1) {
-				set_problem("the bridge to %s went down", cl->display);
+				set_problem(s->run, "the bridge to %s went down", cl->display);
 				return err_push("mosquitto's bridge to %s went down during the check (%s says 0), and did not come back within %g s. See mosquitto's log; `tedge-check doctor %s` tells more.",
-				    cl->display, s->health_topic, bound, cl->name);
+				    cl->display, s->health_topic, s->run->bound, cl->name);
 			}
-			set_problem("no answer from %s", cl->display);
+			set_problem(s->run, "no answer from %s", cl->display);
 			return err_push("No answer from %s within %g s: %s was published through the bridge, which is up, and nothing came back on %s. %s may be unreachable from the device's network or not available; see mosquitto's log.",
-			    cl->display, bound, cl->request, cl->response, cl->display);
+			    cl->display, s->run->bound, cl->request, cl->response, cl->display);
 		}
 		/* The bridge came back: what it lost is asked again. */
 		if (was == 0 && s->health == 1 &&
 		    mosquitto_publish(s->m, &s->pubmid, cl->request, 0, NULL, 1, false) == MOSQ_ERR_SUCCESS)
-			debug("the bridge is back: published %s again", cl->request);
+			debug(s->run, "the bridge is back: published %s again", cl->request);
 	}
 	return 0;
 }
