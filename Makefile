@@ -29,7 +29,7 @@ all: $(PROGS)
 .c.o:
 	$(CC) $(CPPFLAGS) -Ilib $(CFLAGS) -fPIC -c -o $@ $<
 
-$(LIBOBJ) lib/x509.o $(PROGS:=.o) bin/tedge-check-distro.o $(HELPERS:=.o): $(HDR) config.mk Makefile
+$(LIBOBJ) lib/x509.o $(PROGS:=.o) $(HELPERS:=.o): $(HDR) config.mk Makefile
 
 $(LIBSO): $(LIBOBJ)
 	mkdir -p lib/tedge
@@ -56,12 +56,16 @@ bin/tedge-cert-upload: bin/tedge-cert-upload.o $(LIBSO)
 bin/tedge-bridge-gen: bin/tedge-bridge-gen.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-bridge-gen.o $(TEDGE_LIBS)
 
-# One program from two sources: tedge-check-distro.c (libc only) holds what
-# distributions do to the broker, for doctor.
-bin/tedge-check: bin/tedge-check.o bin/tedge-check-distro.o lib/x509.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-check.o bin/tedge-check-distro.o lib/x509.o $(TEDGE_LIBS) $(MOSQ_LIBS) $(SSL_LIBS)
+# One program from bin/check/: main.c, the run's state, the configuration,
+# the prober, the session, the doctor, and distro.c (libc only), what
+# distributions do to the broker.
+CHECKOBJ = bin/check/main.o bin/check/run.o bin/check/conf.o bin/check/probe.o \
+	bin/check/sess.o bin/check/doctor.o bin/check/distro.o
 
-bin/tedge-check.o bin/tedge-check-distro.o: bin/tedge-check.h
+$(CHECKOBJ): $(HDR) bin/check/check.h config.mk Makefile
+
+bin/tedge-check: $(CHECKOBJ) lib/x509.o $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CHECKOBJ) lib/x509.o $(TEDGE_LIBS) $(MOSQ_LIBS) $(SSL_LIBS)
 
 # tedge-svc install takes the service definitions of init/ from INITDIR,
 # where install-init puts them with their @PLACEHOLDERS@ filled in.
@@ -218,7 +222,7 @@ lint:
 		init/runit/mosquitto/run
 
 clean:
-	rm -f $(PROGS) $(PROGS:=.o) bin/tedge-check-distro.o $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f $(PROGS) $(PROGS:=.o) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 

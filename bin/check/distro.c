@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tedge-check-distro.c: what real distributions do to the broker, for
+ * distro.c: what real distributions do to the broker, for
  * `tedge-check doctor` (part of the tedge-check program).
  *
  * - The broker's configuration file (mqtt.broker.config_path) must have
@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "tedge.h"
-#include "tedge-check.h"
+#include "check.h"
 
 #define TAIL (1 << 20)		/* bytes read at the end of each log */
 
@@ -48,16 +48,16 @@
 
 /* p resolved when it exists, else p without trailing slashes; kept. */
 static const char *
-resolved(const char *p)
+resolved(struct run *run, const char *p)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen(p);
 
 	if (realpath(p, buf))
-		return keep(xstrdup(buf));
+		return keep(run, xstrdup(buf));
 	while (n > 1 && p[n - 1] == '/')
 		n--;
-	return keep(xstrndup(p, n));
+	return keep(run, xstrndup(p, n));
 }
 
 /* a is b, or a file or directory below b. */
@@ -103,7 +103,7 @@ cmpstr(const void *a, const void *b)
 /* The *.conf files of dir, as mosquitto's include_dir takes them, sorted;
  * NULL-terminated, kept with each name. NULL when dir cannot be read. */
 static char **
-conf_files(const char *dir)
+conf_files(struct run *run, const char *dir)
 {
 	struct dirent *de;
 	size_t n = 0, cap = 8, l;
@@ -119,18 +119,18 @@ conf_files(const char *dir)
 			continue;
 		if (n + 1 == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
-		v[n++] = keep(path_join(dir, de->d_name));
+		v[n++] = keep(run, path_join(dir, de->d_name));
 	}
 	closedir(d);
 	v[n] = NULL;
 	qsort(v, n, sizeof(*v), cmpstr);
-	return keep(v);
+	return keep(run, v);
 }
 
 /* The first max bytes of the regular file path, NUL-terminated, kept;
  * NULL with errno set when it cannot be read. */
 static char *
-slurp(const char *path, size_t max, off_t from)
+slurp(struct run *run, const char *path, size_t max, off_t from)
 {
 	struct stat st;
 	size_t n = 0;
@@ -151,7 +151,7 @@ slurp(const char *path, size_t max, off_t from)
 	}
 	if (from < 0)
 		from = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
-	buf = keep(xmalloc(max + 1));
+	buf = keep(run, xmalloc(max + 1));
 	while (n < max && (r = pread(fd, buf + n, max - n, from + (off_t)n)) > 0)
 		n += (size_t)r;
 	close(fd);
@@ -161,9 +161,9 @@ slurp(const char *path, size_t max, off_t from)
 
 /* A configuration file, whole (at most 1 MiB), kept; NULL when unreadable. */
 static char *
-conf_read(const char *path)
+conf_read(struct run *run, const char *path)
 {
-	return slurp(path, 1 << 20, 0);
+	return slurp(run, path, 1 << 20, 0);
 }
 
 /* Calls fn(line, arg) for each line of buf, in place. Stops when fn
@@ -190,6 +190,7 @@ each_line(char *buf, int (*fn)(char *, void *), void *arg)
 }
 
 struct scan {
+	struct run *run;
 	struct inc *in;
 	const char *rdir;	/* <cfgdir>/mosquitto-conf, resolved */
 	const char *file;	/* the included file being read */
@@ -203,7 +204,7 @@ scan_included(char *line, void *arg)
 	struct scan *sc = arg;
 	char *v = directive(line, "include_dir");
 
-	if (v && !strcmp(resolved(v), sc->rdir))
+	if (v && !strcmp(resolved(sc->run, v), sc->rdir))
 		sc->ignored = sc->file;
 	return 0;
 }
@@ -219,61 +220,62 @@ scan_main(char *line, void *arg)
 
 	if (!v)
 		return 0;
-	rv = resolved(v);
+	rv = resolved(sc->run, v);
 	if (!strcmp(rv, sc->rdir)) {
-		sc->in->how = keep(xasprintf("%s includes %s", sc->in->conf, sc->in->dir));
+		sc->in->how = keep(sc->run, xasprintf("%s includes %s", sc->in->conf, sc->in->dir));
 		return 1;
 	}
-	if (!(f = conf_files(rv)))
+	if (!(f = conf_files(sc->run, rv)))
 		return 0;
 	for (; *f; f++) {
-		if (under(resolved(*f), sc->rdir)) {
-			sc->in->how = keep(xasprintf("%s loads %s (a link to %s)", sc->in->conf,
-			    *f, resolved(*f)));
+		if (under(resolved(sc->run, *f), sc->rdir)) {
+			sc->in->how = keep(sc->run, xasprintf("%s loads %s (a link to %s)", sc->in->conf,
+			    *f, resolved(sc->run, *f)));
 			return 1;
 		}
 		sc->file = *f;
-		if ((buf = conf_read(*f)))
+		if ((buf = conf_read(sc->run, *f)))
 			each_line(buf, scan_included, sc);
 	}
 	return 0;
 }
 
 void
-broker_includes(const char *conf, struct inc *in)
+broker_includes(struct run *run, const char *conf, struct inc *in)
 {
 	struct scan sc;
 	char *buf;
 	int e;
 
 	in->conf = conf;
-	in->dir = keep(path_join(cfgdir, "mosquitto-conf"));
-	if (!(buf = conf_read(conf))) {
+	in->dir = keep(run, path_join(run->cfgdir, "mosquitto-conf"));
+	if (!(buf = conf_read(run, conf))) {
 		e = errno;
 		in->state = INC_UNKNOWN;
-		in->how = keep(xasprintf("cannot read %s (mqtt.broker.config_path): %s, so doctor cannot tell whether mosquitto loads %s. Set mqtt.broker.config_path to the file mosquitto is started with.",
+		in->how = keep(run, xasprintf("cannot read %s (mqtt.broker.config_path): %s, so doctor cannot tell whether mosquitto loads %s. Set mqtt.broker.config_path to the file mosquitto is started with.",
 		    conf, strerror(e), in->dir));
 		return;
 	}
 	memset(&sc, 0, sizeof(sc));
+	sc.run = run;
 	sc.in = in;
-	sc.rdir = resolved(in->dir);
+	sc.rdir = resolved(run, in->dir);
 	if (each_line(buf, scan_main, &sc)) {
 		in->state = INC_YES;
 		return;
 	}
 	in->state = INC_NO;
 	if (sc.ignored)
-		in->how = keep(xasprintf("%s has `include_dir %s` only in %s, where mosquitto ignores it (it takes include_dir from its main file only)",
+		in->how = keep(run, xasprintf("%s has `include_dir %s` only in %s, where mosquitto ignores it (it takes include_dir from its main file only)",
 		    conf, in->dir, sc.ignored));
 	else
-		in->how = keep(xasprintf("%s has no `include_dir %s`", conf, in->dir));
+		in->how = keep(run, xasprintf("%s has no `include_dir %s`", conf, in->dir));
 }
 
 const char *
-inc_advice(const struct inc *in)
+inc_advice(struct run *run, const struct inc *in)
 {
-	return keep(xasprintf("%s: mosquitto loads the toolkit's listener and bridges only from there. Run `tedge init`, which adds it, and restart mosquitto.",
+	return keep(run, xasprintf("%s: mosquitto loads the toolkit's listener and bridges only from there. Run `tedge init`, which adds it, and restart mosquitto.",
 	    in->how));
 }
 
@@ -282,6 +284,7 @@ inc_advice(const struct inc *in)
 struct pls {
 	int on;			/* the last per_listener_settings seen */
 	int main;		/* reading the main file: follow include_dir */
+	struct run *run;
 };
 
 static int
@@ -293,11 +296,12 @@ scan_pls(char *line, void *arg)
 
 	if ((v = directive(line, "per_listener_settings"))) {
 		p->on = !strcmp(v, "true");
-	} else if (p->main && (v = directive(line, "include_dir")) && (f = conf_files(v))) {
+	} else if (p->main && (v = directive(line, "include_dir")) && (f = conf_files(p->run, v))) {
 		sub.main = 0;
+		sub.run = p->run;
 		for (; *f; f++) {
 			sub.on = p->on;
-			if ((buf = conf_read(*f))) {
+			if ((buf = conf_read(p->run, *f))) {
 				each_line(buf, scan_pls, &sub);
 				p->on = sub.on;
 			}
@@ -309,38 +313,38 @@ scan_pls(char *line, void *arg)
 /* per_listener_settings true in what mosquitto reads from conf; when conf
  * cannot be read, in the toolkit's own files, which set it. */
 static int
-per_listener(const char *conf)
+per_listener(struct run *run, const char *conf)
 {
-	struct pls p = { 0, 1 };
+	struct pls p = { 0, 1, run };
 	char *buf, *inc;
 
-	if ((buf = conf_read(conf))) {
+	if ((buf = conf_read(run, conf))) {
 		each_line(buf, scan_pls, &p);
 		return p.on;
 	}
-	inc = keep(xasprintf("include_dir %s/mosquitto-conf", cfgdir));
+	inc = keep(run, xasprintf("include_dir %s/mosquitto-conf", run->cfgdir));
 	scan_pls(inc, &p);
 	return p.on;
 }
 
 const char *
-version_hazard(const char *version, const char *conf)
+version_hazard(struct run *run, const char *version, const char *conf)
 {
 	const char *v = strstr(version, "version ");
 	int a, b, c;
 
 	if (!v || sscanf(v + 8, "%d.%d.%d", &a, &b, &c) != 3)
 		return NULL;
-	debug("mosquitto %d.%d.%d", a, b, c);
-	if (a != 2 || b != 0 || c < 12 || c > 22 || !per_listener(conf))
+	debug(run, "mosquitto %d.%d.%d", a, b, c);
+	if (a != 2 || b != 0 || c < 12 || c > 22 || !per_listener(run, conf))
 		return NULL;
-	return keep(xasprintf("mosquitto %d.%d.%d with per_listener_settings true (set by the toolkit's tedge-mosquitto.conf) drops the messages queued for persistent sessions: what is published while a mapper is away is lost. Upgrade mosquitto to 2.0.23 or newer.",
+	return keep(run, xasprintf("mosquitto %d.%d.%d with per_listener_settings true (set by the toolkit's tedge-mosquitto.conf) drops the messages queued for persistent sessions: what is published while a mapper is away is lost. Upgrade mosquitto to 2.0.23 or newer.",
 	    a, b, c));
 }
 
 /* prog on PATH, else in dir; kept, or NULL. */
 static char *
-on_path(const char *prog, const char *dir)
+on_path(struct run *run, const char *prog, const char *dir)
 {
 	const char *path = getenv("PATH");
 	char *copy, *d, *save, *p;
@@ -350,25 +354,25 @@ on_path(const char *prog, const char *dir)
 		p = path_join(*d ? d : ".", prog);
 		if (access(p, X_OK) == 0) {
 			free(copy);
-			return keep(p);
+			return keep(run, p);
 		}
 		free(p);
 	}
 	free(copy);
 	p = path_join(dir, prog);
 	if (access(p, X_OK) == 0)
-		return keep(p);
+		return keep(run, p);
 	free(p);
 	return NULL;
 }
 
 const char *
-version_from_cmd(int timeout_ms)
+version_from_cmd(struct run *run, int timeout_ms)
 {
 	char opt[] = "-h", *argv[3], *out = NULL;
 	int st;
 
-	if (!(argv[0] = on_path("mosquitto", "/usr/sbin")) || timeout_ms <= 0)
+	if (!(argv[0] = on_path(run, "mosquitto", "/usr/sbin")) || timeout_ms <= 0)
 		return NULL;
 	argv[1] = opt, argv[2] = NULL;
 	st = spawn_capture(argv, &out, timeout_ms > 2000 ? 2000 : timeout_ms);
@@ -378,8 +382,8 @@ version_from_cmd(int timeout_ms)
 		return NULL;
 	}
 	out[strcspn(out, "\n")] = '\0';
-	debug("%s -h: %s", argv[0], out);
-	return keep(out);
+	debug(run, "%s -h: %s", argv[0], out);
+	return keep(run, out);
 }
 
 /* --- AppArmor in the kernel's log ------------------------------------------- */
@@ -466,9 +470,9 @@ hunt_line(char *line, void *arg)
 
 /* The last TAIL bytes of path, from a line start; kept, or NULL. */
 static char *
-tail(const char *path)
+tail(struct run *run, const char *path)
 {
-	char *buf = slurp(path, TAIL, -1), *p;
+	char *buf = slurp(run, path, TAIL, -1), *p;
 
 	/* a cut first line is dropped; a whole one stays */
 	if (buf && strlen(buf) == TAIL && (p = strchr(buf, '\n')))
@@ -479,7 +483,7 @@ tail(const char *path)
 /* The kernel's ring buffer, /dev/kmsg read without blocking: one record
  * per read, at most TAIL bytes. Unreadable (dmesg_restrict) is no error. */
 static char *
-kmsg(void)
+kmsg(struct run *run)
 {
 	char *buf, *semi;
 	size_t n = 0;
@@ -488,7 +492,7 @@ kmsg(void)
 
 	if ((fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return NULL;
-	buf = keep(xmalloc(TAIL + 1));
+	buf = keep(run, xmalloc(TAIL + 1));
 	while (n + 8192 < TAIL) {
 		r = read(fd, buf + n, 8191);
 		if (r < 0 && errno == EPIPE)	/* records overwritten meanwhile */
@@ -518,40 +522,40 @@ kmsg(void)
  * buffer. 1 found, 0 not.
  */
 static int
-apparmor_denial(struct denial *d)
+apparmor_denial(struct run *run, struct denial *d)
 {
 	static const char *const logs[] = {
 		"/var/log/audit/audit.log", "/var/log/kern.log", "/var/log/syslog",
 		"/var/log/messages",
 	};
-	const char *env = kernel_log;
+	const char *env = run->kernel_log;
 	struct hunt h;
 	char *list, *f, *save, *buf;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
 	h.d = d;
-	h.cfg = cfgdir;
-	h.rcfg = resolved(cfgdir);
+	h.cfg = run->cfgdir;
+	h.rcfg = resolved(run, run->cfgdir);
 	h.found = 0;
 	if (env && *env) {
-		list = keep(xstrdup(env));
+		list = keep(run, xstrdup(env));
 		for (f = strtok_r(list, ":", &save); f && !h.found; f = strtok_r(NULL, ":", &save))
-			if ((buf = tail(f)) && (each_line(buf, hunt_line, &h), h.found))
+			if ((buf = tail(run, f)) && (each_line(buf, hunt_line, &h), h.found))
 				d->source = f;
 		return h.found;
 	}
 	for (i = 0; i < LEN(logs) && !h.found; i++)
-		if ((buf = tail(logs[i])) && (each_line(buf, hunt_line, &h), h.found))
+		if ((buf = tail(run, logs[i])) && (each_line(buf, hunt_line, &h), h.found))
 			d->source = logs[i];
-	if (!h.found && (buf = kmsg()) && (each_line(buf, hunt_line, &h), h.found))
+	if (!h.found && (buf = kmsg(run)) && (each_line(buf, hunt_line, &h), h.found))
 		d->source = "the kernel ring buffer (dmesg)";
 	return h.found;
 }
 
 /* The reason, with the profile's local include and the rule to add. */
 static const char *
-apparmor_advice(const struct denial *d)
+apparmor_advice(struct run *run, const struct denial *d)
 {
 	char file[256], when[64] = "";
 	const char *p = d->profile;
@@ -571,8 +575,8 @@ apparmor_advice(const struct denial *d)
 		if (gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), " at %Y-%m-%d %H:%M:%S UTC", &tm);
 	}
-	return keep(xasprintf("AppArmor denied mosquitto (profile %s) '%s' access to %s: the kernel logged it in %s%s. Add '%s/** r,' to /etc/apparmor.d/local/%s, run 'apparmor_parser -r /etc/apparmor.d/%s' and restart mosquitto.",
-	    d->profile, d->mask, d->name, d->source, when, resolved(cfgdir), file, file));
+	return keep(run, xasprintf("AppArmor denied mosquitto (profile %s) '%s' access to %s: the kernel logged it in %s%s. Add '%s/** r,' to /etc/apparmor.d/local/%s, run 'apparmor_parser -r /etc/apparmor.d/%s' and restart mosquitto.",
+	    d->profile, d->mask, d->name, d->source, when, resolved(run, run->cfgdir), file, file));
 }
 
 /* --- the service definition --------------------------------------------------- */
@@ -580,7 +584,7 @@ apparmor_advice(const struct denial *d)
 /* prog of the toolkit: $TEDGE_EXEC_PATH, else next to this program, else
  * BINDIR, as the programs find each other; kept, or NULL. */
 static char *
-tool(const char *prog)
+tool(struct run *run, const char *prog)
 {
 	const char *dirs[3];
 	char self[PATH_MAX], *slash, *p;
@@ -602,7 +606,7 @@ tool(const char *prog)
 			continue;
 		p = path_join(dirs[i], prog);
 		if (access(p, X_OK) == 0)
-			return keep(p);
+			return keep(run, p);
 		free(p);
 	}
 	return NULL;
@@ -611,21 +615,21 @@ tool(const char *prog)
 /* `tedge-svc diagnose mosquitto`: its line when it exits 0 with one; any
  * other answer (1 nothing wrong, 2 no such verb, 4, 5...) adds nothing. */
 static const char *
-svc_diagnose(void)
+svc_diagnose(struct run *run)
 {
 	char verb[] = "diagnose", svc[] = "mosquitto", *argv[4], *out = NULL, *l;
-	int st, t = left_ms();
+	int st, t = left_ms(run);
 
 	argv[1] = verb, argv[2] = svc, argv[3] = NULL;
-	if (!(argv[0] = tool("tedge-svc")) || t == 0)
+	if (!(argv[0] = tool(run, "tedge-svc")) || t == 0)
 		return NULL;
 	st = spawn_capture(argv, &out, t > 5000 ? 5000 : t);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out) {
-		debug("tedge-svc diagnose mosquitto: %s", st < 0 ? "did not run" : spawn_status_text(st));
+		debug(run, "tedge-svc diagnose mosquitto: %s", st < 0 ? "did not run" : spawn_status_text(st));
 		free(out);
 		return NULL;
 	}
-	keep(out);
+	keep(run, out);
 	for (l = out; *l == '\n' || *l == ' '; l++)
 		;
 	l[strcspn(l, "\n")] = '\0';
@@ -635,7 +639,7 @@ svc_diagnose(void)
 /* --- together ------------------------------------------------------------------ */
 
 int
-distro_explain(const struct inc *in, int svc, const char *statement)
+distro_explain(struct run *run, const struct inc *in, int svc, const char *statement)
 {
 	const char *why[3], *what[3];
 	struct denial d;
@@ -643,15 +647,15 @@ distro_explain(const struct inc *in, int svc, const char *statement)
 	int n = 0, found;
 
 	if (in && in->state == INC_NO) {
-		why[n] = keep(xasprintf("mosquitto does not load %s", in->dir));
-		what[n++] = inc_advice(in);
+		why[n] = keep(run, xasprintf("mosquitto does not load %s", in->dir));
+		what[n++] = inc_advice(run, in);
 	}
-	if (apparmor_denial(&d)) {
-		why[n] = keep(xasprintf("AppArmor denies mosquitto access to %s", d.name));
-		what[n++] = apparmor_advice(&d);
+	if (apparmor_denial(run, &d)) {
+		why[n] = keep(run, xasprintf("AppArmor denies mosquitto access to %s", d.name));
+		what[n++] = apparmor_advice(run, &d);
 	}
 	causes = err_count();
-	if (svc && (what[n] = svc_diagnose()))
+	if (svc && (what[n] = svc_diagnose(run)))
 		why[n++] = "the service manager cannot start mosquitto's definition";
 	if (n == 0) {
 		/* tedge-svc could not run (killed at the deadline): its cause
@@ -664,7 +668,7 @@ distro_explain(const struct inc *in, int svc, const char *statement)
 		return 0;
 	}
 	err_clear();
-	set_problem("%s", why[0]);
+	set_problem(run, "%s", why[0]);
 	for (found = n; n > 0; )
 		err_push("%s", what[--n]);
 	err_push("%s", statement);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tedge-check: is the device connected, and if not, where does it break.
+ *
+ *   tedge-check broker [--wait SECS]
+ *   tedge-check register c8y [--timeout SECS]
+ *   tedge-check cloud c8y|az|aws [--timeout SECS]
+ *   tedge-check cert
+ *   tedge-check doctor c8y|az|aws [--timeout SECS]
+ *
+ * broker: the local broker (mqtt.client.host and .port, TLS when
+ * mqtt.client.auth.ca_file or .ca_dir is set) accepts an MQTT connection;
+ * with --wait it is tried again until it does, for at most SECS.
+ * register: "Creating the device in Cumulocity cloud": a direct MQTT/TLS
+ * connection to c8y.mqtt with the device certificate, 100,<id>,<type> on
+ * s/us, done on its PUBACK. A failure is explained: the certificate and key
+ * are checked with OpenSSL first, and a refused connection is replayed as
+ * a plain OpenSSL handshake, which tells who refused whom and why.
+ * cloud: a round trip through the local broker and the bridge, sent once
+ * the bridge says it is up on its health topic.
+ * cert: the device certificate and key: present, readable, paired, valid.
+ * doctor: every layer in order, configuration, certificate, dns, tcp, tls
+ * server, tls client, broker config, local broker, bridge, round trip; one
+ * line per layer, then the first one that fails and what to do about it,
+ * with what the distribution did to the broker (distro.c).
+ *
+ * --timeout bounds a whole command: every wait is a poll that ends at the
+ * same deadline, never a fixed sleep.
+ *
+ * Reads tedge.toml (with TEDGE_* overrides), the device certificate and key,
+ * the root certificates, and, for doctor,
+ * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
+ * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
+ * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
+ * stdout stays empty.
+ *
+ * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
+ *
+ * main.c: the options, the commands but doctor, and main; check.h says
+ * what the other sources of bin/check/ hold.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto.h>
+
+#include "cloud.h"
+#include "tedge.h"
+#include "check.h"
+
+static const char usage_text[] =
+"usage: tedge-check [--config-dir DIR] COMMAND [OPTIONS]\n"
+"\n"
+"Check the device's connection to the cloud, layer by layer.\n"
+"\n"
+"Commands:\n"
+"  broker [--wait SECS]           The local MQTT broker accepts connections\n"
+"  register c8y [--timeout SECS]  Create the device in Cumulocity (direct MQTT/TLS)\n"
+"  cloud c8y|az|aws [--timeout SECS]\n"
+"                                 A round trip through the local broker and the bridge\n"
+"  cert                           The device certificate and key are usable\n"
+"  doctor c8y|az|aws [--timeout SECS]\n"
+"                                 Check every layer, name the first broken one\n"
+"\n"
+"Options:\n"
+"  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
+"  -t, --timeout SECS     bound of the whole command (default: broker 2, others 10)\n"
+"  -w, --wait SECS        broker: try again until the broker accepts, for at most SECS\n"
+"  -d, --debug            tell what is done, on stderr (also TEDGE_DEBUG=1)\n"
+"  -h, --help             print this help\n"
+"  -V, --version          print the version\n"
+"\n"
+"SECS may have a fraction (0.5). Nothing is printed on stdout; doctor prints\n"
+"one line per layer on stderr.\n"
+"\n"
+"Exit status: 0 the check passed; 1 it failed; 2 usage error.\n";
+
+/* --- commands --------------------------------------------------------------- */
+
+static void
+need_config(const struct run *run)
+{
+	if (!run->cfg_ok)
+		die("failed to read the configuration");
+}
+
+static int
+cmd_broker(struct run *run)
+{
+	struct sess s;
+	long long pause = 20;
+
+	need_config(run);
+	if (local_conf(run) < 0)
+		die("failed to read the configuration");
+	set_deadline(run, run->opt_wait > 0 ? run->opt_wait : timeout_or(run, 2));
+	for (;;) {
+		if (sess_open(&s, run, run->loc.host, run->loc.port, client_id(run), &run->loc.tls) == 0) {
+			sess_close(&s);
+			return EXIT_OK;
+		}
+		sess_close(&s);
+		/* Only a broker that is not listening yet is worth waiting
+		 * for; a refusal or a TLS mismatch will not go away. */
+		if (run->opt_wait <= 0 || left_ms(run) == 0 || !s.unreachable)
+			break;
+		/* Not listening yet: try again shortly, as long as the bound
+		 * allows. A poll, not a sleep: it ends at the deadline. */
+		err_clear();
+		if (pause > left_ms(run))
+			pause = left_ms(run);
+		poll(NULL, 0, (int)pause);
+		if (pause < 200)
+			pause *= 2;
+	}
+	if (run->opt_wait > 0)
+		err_push("waited %g s", run->opt_wait);
+	die("the local MQTT broker at %s:%d does not accept connections", run->loc.host, run->loc.port);
+}
+
+static int
+cmd_cert(struct run *run)
+{
+	struct stat st;
+	char *root, *url;
+	size_t i;
+
+	need_config(run);
+	if (device_paths(run, NULL) < 0 || device_check(run, NULL) < 0)
+		die("the device certificate is not usable");
+	device_warn_soon(run);
+	/* What the bridge (tedge-bridge-gen) will refuse, said now. */
+	if (cn_check(run) < 0)
+		warn_causes();
+	/* The bridges' side of "the bridge certificates": a root directory
+	 * mosquitto cannot use, for each cloud that is configured. */
+	for (i = 0; i < nclouds; i++) {
+		if (conf(run, clouds[i].url_key, &url) != 0 || conf(run, clouds[i].root_key, &root) != 0) {
+			err_clear();
+			continue;
+		}
+		if (stat(root, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    cfg_check_capath(clouds[i].root_key, root) < 0)
+			warn_causes();
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_register(struct run *run, const struct cloud *cl)
+{
+	static const char what[] = "failed to create the device in Cumulocity";
+	struct endpoint ep;
+	struct tlsconf t;
+	struct probe p;
+	struct stat st;
+	struct sess s;
+	char *msg;
+	int r, suback;
+
+	need_config(run);
+	set_deadline(run, timeout_or(run, 10));
+	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 || device_load(run, cl) < 0)
+		die(what);
+	device_warn_soon(run);
+	memset(&t, 0, sizeof(t));
+	if (stat(run->dev.root, &st) == 0 && S_ISDIR(st.st_mode))
+		t.capath = run->dev.root;
+	else
+		t.cafile = run->dev.root;
+	t.cert = run->dev.cert;
+	t.key = run->dev.key;
+	if (sess_open(&s, run, ep.host, atoi(ep.port), run->dev.id, &t) < 0) {
+		if (s.timedout) {
+			sess_close(&s);
+			err_clear();
+			err_push("Timed-out attempting to create device in Cumulocity: no answer from %s within %g s.",
+			    ep.text, run->bound);
+			die(what);
+		}
+		if (s.connack > 0) {
+			sess_close(&s);
+			die(what);
+		}
+		/* libmosquitto says little about TLS: ask OpenSSL who refused
+		 * whom, with the time that is left. */
+		sess_close(&s);
+		err_clear();
+		probe_init(&p, run, &ep, cl);
+		r = probe_run(&p, run->dev.root, run->dev.cert, run->dev.key);
+		probe_free(&p);
+		if (r == PR_OK)
+			err_push("%s accepted the connection on a second try: try again", ep.text);
+		else
+			explain(&p, r);
+		die(what);
+	}
+	/* The subscription to s/e and the 100 go out together: MQTT keeps a
+	 * connection's packets in order, so the subscription is in place
+	 * before the answer to the 100 is sent. One round trip saved. */
+	suback = s.nsubacks + 1;
+	if ((r = mosquitto_subscribe(s.m, NULL, "s/e", 1)) != MOSQ_ERR_SUCCESS) {
+		sess_err(&s, r);
+		die(what);
+	}
+	msg = keep(run, xasprintf("100,%s,%s", run->dev.id, run->dev.type));
+	debug(run, "publishing %s on s/us", msg);
+	if ((r = mosquitto_publish(s.m, &s.pubmid, "s/us", (int)strlen(msg), msg, 1, false)) != MOSQ_ERR_SUCCESS) {
+		sess_err(&s, r);
+		die(what);
+	}
+	while ((!s.pubacked || s.nsubacks < suback) && !s.error[0] && !s.subfail) {
+		if (sess_step(&s) < 0) {
+			if (s.timedout) {
+				err_clear();
+				err_push("Timed-out waiting for device creation acknowledgment from Cumulocity (%g s).",
+				    run->bound);
+			} else {
+				err_push("Cumulocity closed the connection");
+			}
+			die(what);
+		}
+	}
+	if (s.subfail) {
+		err_push("Cumulocity refused the subscription to s/e");
+		die(what);
+	}
+	/* An answer already on its way is read before the verdict. */
+	if (!s.error[0])
+		mosquitto_loop(s.m, 0, 1);
+	if (s.error[0]) {
+		err_push("Cumulocity answered %s", s.error);
+		die(what);
+	}
+	sess_close(&s);
+	return EXIT_OK;
+}
+
+static int
+cmd_cloud(struct run *run, const struct cloud *cl)
+{
+	struct sess s;
+
+	need_config(run);
+	set_deadline(run, timeout_or(run, 10));
+	if (local_conf(run) < 0)
+		die("failed to read the configuration");
+	if (local_open(&s, run) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0)
+		die("failed to check the connection to %s cloud", cl->display);
+	sess_close(&s);
+	return EXIT_OK;
+}
+
+/* --- main ------------------------------------------------------------------- */
+
+static double
+secs_arg(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		die_usage("invalid value '%s' for '%s': seconds, more than 0 and at most 86400",
+		    s, opt);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	/* Static: what it holds stays reachable when die() exits. */
+	static struct run state;
+	struct run *run = &state;
+	const struct cloud *cl = NULL;
+	const char *dir = NULL, *cmd, *dbg;
+	int ch, r;
+
+	run->opt_timeout = run->opt_wait = -1;
+	err_setprog(argv[0]);
+	dbg = getenv("TEDGE_DEBUG");
+	run->debugging = dbg && *dbg && strcmp(dbg, "0");
+	while ((ch = getopt_long(argc, argv, "c:t:w:dhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': dir = optarg; break;
+		case 't': run->opt_timeout = secs_arg("--timeout", optarg); break;
+		case 'w': run->opt_wait = secs_arg("--wait", optarg); break;
+		case 'd': run->debugging = 1; break;
+		case 'h':
+			exit_help(usage_text);
+		case 'V':
+			exit_version();
+		default:
+			fputs("\nFor more information, try '--help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		die_usage("a subcommand is required: broker, register, cloud, cert or doctor");
+	cmd = argv[0];
+	if (!strcmp(cmd, "broker") || !strcmp(cmd, "cert")) {
+		if (argc > 1)
+			die_usage("unexpected argument '%s' found", argv[1]);
+	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "cloud") || !strcmp(cmd, "doctor")) {
+		if (argc < 2)
+			die_usage("'%s' needs a cloud: %s", cmd,
+			    !strcmp(cmd, "register") ? "c8y" : "c8y, az or aws");
+		if (argc > 2)
+			die_usage("unexpected argument '%s' found", argv[2]);
+		if (!(cl = cloud_find(argv[1])) || (!strcmp(cmd, "register") && strcmp(cl->name, "c8y")))
+			die_usage("invalid cloud '%s' for '%s': %s", argv[1], cmd,
+			    !strcmp(cmd, "register") ? "only c8y has a device registration" : "c8y, az or aws");
+	} else {
+		die_usage("unrecognized subcommand '%s'", cmd);
+	}
+	if (run->opt_wait > 0 && strcmp(cmd, "broker"))
+		die_usage("--wait goes with broker only");
+	if (run->opt_timeout > 0 && !strcmp(cmd, "cert"))
+		die_usage("--timeout does not go with cert");
+	if (dir && !*dir)
+		die_usage("--config-dir needs a non-empty directory");
+
+	/* A server that hangs up must give an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Ours, not a key of tedge.toml: taken out before cfg_load warns
+	 * about an unknown field. */
+	if ((run->kernel_log = getenv("TEDGE_CHECK_KERNEL_LOG"))) {
+		run->kernel_log = keep(run, xstrdup(run->kernel_log));
+		unsetenv("TEDGE_CHECK_KERNEL_LOG");
+	}
+	run->cfgdir = paths_config_dir(dir);
+	run->cfg_ok = cfg_load(&run->cfg, run->cfgdir, CFG_ENV) == 0;
+	if (run->cfg_ok)
+		warn_unknown_keys(&run->cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	if (!run->cfg_ok && strcmp(cmd, "doctor"))
+		die("failed to read the configuration");
+	mosquitto_lib_init();
+	if (!strcmp(cmd, "broker"))
+		r = cmd_broker(run);
+	else if (!strcmp(cmd, "cert"))
+		r = cmd_cert(run);
+	else if (!strcmp(cmd, "register"))
+		r = cmd_register(run, cl);
+	else if (!strcmp(cmd, "cloud"))
+		r = cmd_cloud(run, cl);
+	else
+		r = cmd_doctor(run, cl);
+	mosquitto_lib_cleanup();
+	device_free(run);
+	cfg_free(&run->cfg);
+	keep_free(run);
+	fshut_stdout();
+	return r;
+}
