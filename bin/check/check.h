@@ -151,7 +151,6 @@ void *keep(struct run *run, void *p);
 void keep_free(struct run *run);
 /* The few words of the FAIL line of the failing doctor layer. */
 void set_problem(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-long long now_ms(void);
 void set_deadline(struct run *run, double secs);
 /* Milliseconds left until the command's deadline, 0 when it has passed. */
 int left_ms(const struct run *run);

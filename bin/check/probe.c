@@ -437,8 +437,8 @@ probe_mqtt(struct probe *p)
 		 * alert. A server that sends neither gets 1 s (a bound: it
 		 * ends at the first word), then the CONNECT.
 		 */
-		if (p->run->deadline > now_ms() + 1000)
-			p->run->deadline = now_ms() + 1000;
+		if (p->run->deadline > clock_ms() + 1000)
+			p->run->deadline = clock_ms() + 1000;
 		p->listening = 1;
 		r = ssl_drive(p, op_read, in, sizeof(in));
 		p->listening = 0;

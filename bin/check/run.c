@@ -61,27 +61,18 @@ set_problem(struct run *run, const char *fmt, ...)
 
 /* --- time ------------------------------------------------------------- */
 
-long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 set_deadline(struct run *run, double secs)
 {
 	run->bound = secs;
-	run->deadline = now_ms() + (long long)(secs * 1000 + 0.5);
+	run->deadline = clock_ms() + (long long)(secs * 1000 + 0.5);
 }
 
 /* Milliseconds until the deadline, 0 when it has passed. */
 int
 left_ms(const struct run *run)
 {
-	long long l = run->deadline - now_ms();
+	long long l = run->deadline - clock_ms();
 
 	return l <= 0 ? 0 : l > INT_MAX ? INT_MAX : (int)l;
 }
