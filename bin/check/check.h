@@ -91,7 +91,6 @@ struct sess {
 	int connack;		/* CONNACK code, -1 until one came */
 	int timedout;
 	int unreachable;	/* no TCP connection: worth trying again */
-	int step_ms;		/* when > 0, the longest wait of one step */
 	int nsubacks, subfail;
 	int pubmid, pubacked;
 	char logerr[256];	/* libmosquitto's last error line */

@@ -141,8 +141,6 @@ sess_step(struct sess *s)
 		s->timedout = 1;
 		return err_push("timed out after %g s", s->run->bound);
 	}
-	if (s->step_ms && t > s->step_ms)
-		t = s->step_ms;
 	rc = mosquitto_loop(s->m, t, 1);
 	if (rc == MOSQ_ERR_SUCCESS)
 		return 0;
@@ -173,49 +171,6 @@ tcp_reachable(struct run *run, const char *host, int port)
 }
 
 /*
- * A TCP connection of our own, started beside libmosquitto's and never
- * waited for: it costs no round trip. The descriptor, or -1.
- */
-static int
-tcp_probe_start(const char *host, int port)
-{
-	struct addrinfo hints, *ai;
-	char ps[16];
-	int fd;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(ps, sizeof(ps), "%d", port);
-	if (getaddrinfo(host, ps, &hints, &ai) != 0)
-		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-/* The probe's verdict: 1 still connecting, 0 connected, -1 refused or
- * failed (errno set). */
-static int
-tcp_probe_done(int fd)
-{
-	struct pollfd q = { fd, POLLOUT, 0 };
-	socklen_t l = sizeof(int);
-	int e = 0;
-
-	if (poll(&q, 1, 0) <= 0)
-		return 1;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
-		e = errno;
-	errno = e;
-	return e ? -1 : 0;
-}
-
-/*
  * Connects to host:port with client id id, until CONNACK or the deadline.
  * 0, or -1 with the causes pushed.
  */
@@ -223,7 +178,7 @@ int
 sess_open(struct sess *s, struct run *run, const char *host, int port, const char *id,
     const struct tlsconf *t)
 {
-	int rc, r, tls = 0, pfd;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->run = run;
@@ -245,10 +200,16 @@ sess_open(struct sess *s, struct run *run, const char *host, int port, const cha
 		/*
 		 * libmosquitto 2.0.11 never notices a refused TLS connection:
 		 * it retries the ClientHello on the dead socket until our
-		 * deadline. A TCP connection of our own beside it says at
-		 * once (below).
+		 * deadline. A TCP connection of our own first says at once.
+		 * (One round trip; made beside libmosquitto's instead, it
+		 * races a broker that is just starting: that one may accept
+		 * while libmosquitto's was refused.)
 		 */
-		tls = 1;
+		if (tcp_reachable(s->run, host, port) < 0) {
+			s->state = S_DOWN;
+			s->unreachable = 1;
+			return -1;
+		}
 		errno = 0;
 		rc = mosquitto_tls_set(s->m, t->cafile, t->capath, t->cert, t->key, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -266,29 +227,9 @@ sess_open(struct sess *s, struct run *run, const char *host, int port, const cha
 		s->state = S_DOWN;
 		return rc;
 	}
-	pfd = tls ? tcp_probe_start(host, port) : -1;
-	while (s->state == S_CONNECTING) {
-		if (pfd >= 0 && (r = tcp_probe_done(pfd)) <= 0) {
-			close(pfd);
-			pfd = -1;
-			/* Refused: the blocking probe says why, at once. */
-			if (r < 0 && tcp_reachable(s->run, host, port) < 0) {
-				s->state = S_DOWN;
-				s->unreachable = 1;
-				return -1;
-			}
-		}
-		s->step_ms = pfd >= 0 ? 5 : 0;
-		if (sess_step(s) < 0) {
-			if (pfd >= 0)
-				close(pfd);
-			s->step_ms = 0;
+	while (s->state == S_CONNECTING)
+		if (sess_step(s) < 0)
 			return -1;
-		}
-	}
-	s->step_ms = 0;
-	if (pfd >= 0)
-		close(pfd);
 	if (s->state != S_UP) {
 		if (s->connack > 0)
 			return err_push("the broker refused the connection: %s",
