@@ -135,15 +135,45 @@ valgrind: deps all helpers
 	for p in $(SCRIPTS) bin/tedge-flow.sh; do ln -s "$$PWD/$$p" t/valgrind/bin/; done
 	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 
+# libFuzzer (clang), one target after the other, FUZZ_SECONDS each, from
+# the seeds of t/fuzz/corpus-NAME; what they find is kept in
+# t/fuzz/out/corpus-NAME for the next run, crashes as t/fuzz/out/crash-NAME-*.
+# `make fuzz FUZZ_TARGETS=pem FUZZ_SECONDS=600` for one, longer.
 FUZZ_SECONDS = 120
+FUZZ_TARGETS = toml config pem json
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/paths.c lib/fs.c lib/toml.c lib/config.c lib/pem.c
 fuzz:
 	@sh scripts/deps fuzz
+	for t in $(FUZZ_TARGETS); do $(MAKE) t/fuzz/out/fuzz-$$t || exit 1; done
+	for t in $(FUZZ_TARGETS); do \
+		case $$t in config) max=4200 ;; pem) max=8192 ;; *) max=4096 ;; esac; \
+		mkdir -p t/fuzz/out/corpus-$$t && cp t/fuzz/corpus-$$t/* t/fuzz/out/corpus-$$t/ && \
+		t/fuzz/out/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
+			-print_final_stats=1 -artifact_prefix=t/fuzz/out/crash-$$t- \
+			t/fuzz/out/corpus-$$t || exit 1; \
+	done
+
+t/fuzz/out/fuzz-toml: t/fuzz/fuzz-toml.c lib/toml.c lib/toml.h
 	mkdir -p t/fuzz/out
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib $(CPPFLAGS) \
-		-o t/fuzz/fuzz-toml t/fuzz/fuzz-toml.c lib/toml.c
-	mkdir -p t/fuzz/corpus-run && cp t/fuzz/corpus-toml/* t/fuzz/corpus-run/
-	t/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-print_final_stats=1 t/fuzz/corpus-run
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-toml.c lib/toml.c
+
+t/fuzz/out/fuzz-config: t/fuzz/fuzz-config.c $(FUZZ_LIBSRC) $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-config.c $(FUZZ_LIBSRC)
+
+t/fuzz/out/fuzz-pem: t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) lib/x509.c $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) \
+		lib/x509.c $(SSL_LIBS)
+
+# The program's file is included by the harness (its main renamed).
+t/fuzz/out/fuzz-json: t/fuzz/fuzz-json.c bin/tedge-cert-upload.c $(FUZZ_LIBSRC) $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-json.c $(FUZZ_LIBSRC) \
+		$(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
 
 # Each budget of SPEC §10 beside its baseline (connect needs root).
 bench: all helpers
