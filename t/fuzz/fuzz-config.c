@@ -10,7 +10,9 @@
  * Whatever is accepted must be accepted again in its canonical form and
  * give the same form (get's output can be set back), must render, must be
  * stored in a document that dumps and reads back to the same value, and
- * TEDGE_<KEY> must agree with `config set` about it.
+ * TEDGE_<KEY> must agree with `config set` about it. The value is also
+ * read as the TOML of tedge.toml ("KEY = VALUE"): what get takes from
+ * there must be a value the file can hold.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +139,57 @@ env_get(const struct cfg_key *k, const char *in, const char *set_val)
 	cfg_free(&c);
 }
 
+/* 1 when doc holds the one value at path and nothing else. */
+static int
+only(const struct toml *doc, const char *path)
+{
+	const char *p = path, *dot;
+	size_t n;
+
+	for (;;) {
+		if (doc->type != TOML_TABLE || doc->nkid != 1)
+			return 0;
+		doc = doc->kid[0];
+		dot = strchr(p, '.');
+		n = dot ? (size_t)(dot - p) : strlen(p);
+		if (strlen(doc->key) != n || strncmp(doc->key, p, n))
+			return 0;
+		if (!dot)
+			return 1;
+		p = dot + 1;
+	}
+}
+
+/* The value as tedge.toml would hold it. */
+static void
+file_get(const struct cfg_key *k, const char *in)
+{
+	char *text = xasprintf("%s = %s", k->name, in), err[160], *got = NULL;
+	struct cfg c;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.lockfd = -1;
+	c.dir = xstrdup(DIR);
+	c.path = xstrdup(DIR "/tedge.toml");
+	/* Nothing else, that device.id's certificate stays where it is not. */
+	if (toml_parse(text, strlen(text), &c.doc, err, sizeof(err)) == 0 &&
+	    only(c.doc, k->name)) {
+		r = cfg_get(&c, k, &got);
+		if (r < 0 && err_count() == 0)
+			abort();
+		if (r == 0) {
+			if (cfg_check(k, got) < 0)
+				abort();
+			set_get(k, got);
+			free(got);
+		}
+	}
+	err_clear();
+	free(text);
+	cfg_free(&c);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -181,6 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_get(k, out);
 	}
 	env_get(k, in, out);
+	file_get(k, in);
 	free(out);
 	free(in);
 	err_clear();
