@@ -124,16 +124,31 @@ sanitize: deps
 		$(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 	$(MAKE) clean
 
-# Programs run under valgrind (t/lib.sh wraps them when TEST_VALGRIND=1).
+# Programs run under valgrind (t/lib.sh puts the wrappers of t/valgrind/bin
+# first when TEST_VALGRIND=1). An error or a definite leak exits 150,
+# which test_must_fail refuses like a signal; each process writes what
+# valgrind says to t/valgrind/log, not to the stderr the tests compare,
+# and any report there (a possible leak too) fails the target.
+# t/valgrind.supp: the libraries' own, each said why.
+VALGRIND = valgrind -q --error-exitcode=150 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=$$PWD/t/valgrind.supp
 valgrind: deps all helpers
-	rm -rf t/valgrind && mkdir -p t/valgrind/bin
+	rm -rf t/valgrind && mkdir -p t/valgrind/bin t/valgrind/log
+	chmod 1777 t/valgrind/log	# programs the tests run as nobody log too
 	for p in $(PROGS); do \
 		n=$${p#bin/}; \
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=150 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
-			"$$PWD/$$p" >t/valgrind/bin/$$n && chmod +x t/valgrind/bin/$$n || exit 1; \
+		printf '#!/bin/sh\nexec %s --log-file="%s/t/valgrind/log/%s.%%p" "%s" "$$@"\n' \
+			"$(VALGRIND)" "$$PWD" "$$n" "$$PWD/$$p" >t/valgrind/bin/$$n && \
+		chmod +x t/valgrind/bin/$$n || exit 1; \
 	done
 	for p in $(SCRIPTS) bin/tedge-flow.sh; do ln -s "$$PWD/$$p" t/valgrind/bin/; done
-	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
+	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) $(VALGRIND_TESTS); r=$$?; \
+	cd .. && reports=$$(find t/valgrind/log -type f -size +0 | sort); \
+	for f in $$reports; do echo "== $$f"; cat "$$f"; done; \
+	n=$$(ls t/valgrind/log | wc -l); \
+	echo "valgrind: $$n processes, $$(echo $$reports | wc -w) with a report"; \
+	test $$r = 0 && test -z "$$reports"
+VALGRIND_TESTS = ./t[0-9]*.sh
 
 # libFuzzer (clang), one target after the other, FUZZ_SECONDS each, from
 # the seeds of t/fuzz/corpus-NAME; what they find is kept in
