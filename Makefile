@@ -133,6 +133,7 @@ sanitize: deps
 VALGRIND = valgrind -q --error-exitcode=150 --leak-check=full \
 	--errors-for-leak-kinds=definite --suppressions=$$PWD/t/valgrind.supp
 valgrind: deps all helpers
+	@sh scripts/deps valgrind
 	rm -rf t/valgrind && mkdir -p t/valgrind/bin t/valgrind/log
 	chmod 1777 t/valgrind/log	# programs the tests run as nobody log too
 	for p in $(PROGS); do \
