@@ -135,26 +135,72 @@ sanitize: deps
 		$(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 	$(MAKE) clean
 
-# Programs run under valgrind (t/lib.sh wraps them when TEST_VALGRIND=1).
+# Programs run under valgrind (t/lib.sh puts the wrappers of t/valgrind/bin
+# first when TEST_VALGRIND=1). An error or a definite leak exits 150,
+# which test_must_fail refuses like a signal; each process writes what
+# valgrind says to t/valgrind/log, not to the stderr the tests compare,
+# and any report there (a possible leak too) fails the target.
+# t/valgrind.supp: the libraries' own, each said why.
+VALGRIND = valgrind -q --error-exitcode=150 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=$$PWD/t/valgrind.supp
 valgrind: deps all helpers
-	rm -rf t/valgrind && mkdir -p t/valgrind/bin
+	@sh scripts/deps valgrind
+	rm -rf t/valgrind && mkdir -p t/valgrind/bin t/valgrind/log
+	chmod 1777 t/valgrind/log	# programs the tests run as nobody log too
 	for p in $(PROGS); do \
 		n=$${p#bin/}; \
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=150 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
-			"$$PWD/$$p" >t/valgrind/bin/$$n && chmod +x t/valgrind/bin/$$n || exit 1; \
+		printf '#!/bin/sh\nexec %s --log-file="%s/t/valgrind/log/%s.%%p" "%s" "$$@"\n' \
+			"$(VALGRIND)" "$$PWD" "$$n" "$$PWD/$$p" >t/valgrind/bin/$$n && \
+		chmod +x t/valgrind/bin/$$n || exit 1; \
 	done
 	for p in $(SCRIPTS) bin/tedge-flow.sh; do ln -s "$$PWD/$$p" t/valgrind/bin/; done
-	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
+	cd t && TEST_VALGRIND=1 $(PROVE) $(PROVE_OPTS) $(VALGRIND_TESTS); r=$$?; \
+	cd .. && reports=$$(find t/valgrind/log -type f -size +0 | sort); \
+	for f in $$reports; do echo "== $$f"; cat "$$f"; done; \
+	n=$$(ls t/valgrind/log | wc -l); \
+	echo "valgrind: $$n processes, $$(echo $$reports | wc -w) with a report"; \
+	test $$r = 0 && test -z "$$reports"
+VALGRIND_TESTS = ./t[0-9]*.sh
 
+# libFuzzer (clang), one target after the other, FUZZ_SECONDS each, from
+# the seeds of t/fuzz/corpus-NAME; what they find is kept in
+# t/fuzz/out/corpus-NAME for the next run, crashes as t/fuzz/out/crash-NAME-*.
+# `make fuzz FUZZ_TARGETS=pem FUZZ_SECONDS=600` for one, longer.
 FUZZ_SECONDS = 120
+FUZZ_TARGETS = toml config pem json
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/paths.c lib/fs.c lib/toml.c lib/config.c lib/keys.c lib/value.c lib/cloud.c lib/pem.c lib/spawn.c
 fuzz:
 	@sh scripts/deps fuzz
+	for t in $(FUZZ_TARGETS); do $(MAKE) t/fuzz/out/fuzz-$$t || exit 1; done
+	for t in $(FUZZ_TARGETS); do \
+		case $$t in config) max=4200 ;; pem) max=8192 ;; *) max=4096 ;; esac; \
+		mkdir -p t/fuzz/out/corpus-$$t && cp t/fuzz/corpus-$$t/* t/fuzz/out/corpus-$$t/ && \
+		t/fuzz/out/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
+			-print_final_stats=1 -artifact_prefix=t/fuzz/out/crash-$$t- \
+			t/fuzz/out/corpus-$$t || exit 1; \
+	done
+
+t/fuzz/out/fuzz-toml: t/fuzz/fuzz-toml.c lib/toml.c lib/toml.h
 	mkdir -p t/fuzz/out
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib $(CPPFLAGS) \
-		-o t/fuzz/fuzz-toml t/fuzz/fuzz-toml.c lib/toml.c
-	mkdir -p t/fuzz/corpus-run && cp t/fuzz/corpus-toml/* t/fuzz/corpus-run/
-	t/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-print_final_stats=1 t/fuzz/corpus-run
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-toml.c lib/toml.c
+
+t/fuzz/out/fuzz-config: t/fuzz/fuzz-config.c $(FUZZ_LIBSRC) $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-config.c $(FUZZ_LIBSRC)
+
+t/fuzz/out/fuzz-pem: t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) lib/x509.c $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) \
+		lib/x509.c $(SSL_LIBS)
+
+# The program's file is included by the harness (its main renamed).
+t/fuzz/out/fuzz-json: t/fuzz/fuzz-json.c bin/tedge-cert-upload.c $(FUZZ_LIBSRC) $(HDR)
+	mkdir -p t/fuzz/out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-json.c $(FUZZ_LIBSRC) \
+		$(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
 
 # bench/connect-wan's link: a TCP proxy that delays each way, and the
 # connect() that waits the handshake's round trip (LD_PRELOAD).

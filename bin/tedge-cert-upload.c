@@ -317,12 +317,39 @@ push_transport(CURLcode rc, const char *errbuf, const char *url)
 	    url, hint ? " \n" : "", hint ? hint : "");
 }
 
+/*
+ * The tenant's name in the body of GET /tenant/currentTenant (NULL: no
+ * body): a JSON object whose "name" is a non-empty string of
+ * [A-Za-z0-9_.-]. It lives in *j, which the caller puts. NULL with the
+ * reason pushed. A function of its own so that t/fuzz/fuzz-json.c, which
+ * includes this file, can reach it.
+ */
+static const char *
+tenant_name(const char *body, struct json_object **j)
+{
+	struct json_object *name;
+	const char *tenant;
+
+	*j = body ? json_tokener_parse(body) : NULL;
+	if (!*j || !json_object_object_get_ex(*j, "name", &name) ||
+	    !json_object_is_type(name, json_type_string)) {
+		err_push("error decoding response body: missing field `name`");
+		return NULL;
+	}
+	tenant = json_object_get_string(name);
+	if (!*tenant || strspn(tenant, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(tenant)) {
+		err_push("unexpected tenant name in the response: %s", tenant);
+		return NULL;
+	}
+	return tenant;
+}
+
 static int
 cmd_upload(int argc, char **argv)
 {
 	char *http, *cert_path, *id, *pem, *url, errbuf[CURL_ERROR_SIZE] = "";
 	const char *tenant, *user = opt_user;
-	struct json_object *j, *name, *body;
+	struct json_object *j, *body;
 	struct curl_slist *hdr = NULL;
 	struct buf resp = { NULL, 0 };
 	size_t pemlen;
@@ -402,17 +429,8 @@ cmd_upload(int argc, char **argv)
 		die("failed to upload root certificate");
 	}
 	free(url);
-	j = resp.p ? json_tokener_parse(resp.p) : NULL;
-	if (!j || !json_object_object_get_ex(j, "name", &name) ||
-	    !json_object_is_type(name, json_type_string)) {
+	if (!(tenant = tenant_name(resp.p, &j))) {
 		OPENSSL_cleanse(password, sizeof(password));
-		err_push("error decoding response body: missing field `name`");
-		die("failed to upload root certificate");
-	}
-	tenant = json_object_get_string(name);
-	if (!*tenant || strspn(tenant, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(tenant)) {
-		OPENSSL_cleanse(password, sizeof(password));
-		err_push("unexpected tenant name in the response: %s", tenant);
 		die("failed to upload root certificate");
 	}
 

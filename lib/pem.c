@@ -203,7 +203,8 @@ pem_cert_cn(const char *path)
 	if (!(buf = fs_read(path, 1 << 20, &len)))
 		return NULL;
 	b = strstr(buf, begin);
-	e = b ? strstr(b, end) : NULL;
+	/* The end line after the begin line: the two can share dashes. */
+	e = b ? strstr(b + sizeof(begin) - 1, end) : NULL;
 	if (!b || !e) {
 		free(buf);
 		err_push("%s: no PEM certificate found", path);

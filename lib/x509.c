@@ -27,23 +27,42 @@ x509_ssl_err(const char *what)
 	return err_push("%s: %s", what, buf);
 }
 
+/*
+ * The pass phrase callback: none is given. Without one OpenSSL asks on
+ * /dev/tty (else stdin) for an encrypted PEM block, and a program would
+ * wait there. *u says that one was wanted.
+ */
+static int
+no_pass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag;
+	*(int *)u = 1;
+	return -1;
+}
+
 /* The first certificate of a PEM file; NULL with causes pushed. */
 X509 *
 x509_read_cert(const char *path)
 {
 	char *buf;
 	size_t len;
+	int asked = 0;
 	X509 *x;
 	BIO *b;
 
 	if (!(buf = fs_read(path, 1 << 20, &len)))
 		return NULL;
 	b = BIO_new_mem_buf(buf, (int)len);
-	x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	x = b ? PEM_read_bio_X509(b, NULL, no_pass, &asked) : NULL;
 	BIO_free(b);
 	free(buf);
 	if (!x) {
-		x509_ssl_err("not a PEM certificate");
+		if (asked) {
+			ERR_clear_error();
+			err_push("the certificate is encrypted");
+		} else {
+			x509_ssl_err("not a PEM certificate");
+		}
 		err_push("decoding certificate from %s", path);
 	}
 	return x;
@@ -55,17 +74,23 @@ x509_read_key(const char *path)
 	EVP_PKEY *k;
 	char *buf;
 	size_t len;
+	int asked = 0;
 	BIO *b;
 
 	if (!(buf = fs_read(path, 1 << 20, &len)))
 		return NULL;
 	b = BIO_new_mem_buf(buf, (int)len);
-	k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	k = b ? PEM_read_bio_PrivateKey(b, NULL, no_pass, &asked) : NULL;
 	BIO_free(b);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	if (!k) {
-		x509_ssl_err("not a PEM private key");
+		if (asked) {
+			ERR_clear_error();
+			err_push("the private key is encrypted: a pass phrase cannot be given, the key must be unencrypted");
+		} else {
+			x509_ssl_err("not a PEM private key");
+		}
 		err_push("decoding the private key from %s", path);
 	}
 	return k;

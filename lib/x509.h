@@ -17,7 +17,8 @@ int x509_ssl_err(const char *what);
  * ("decoding certificate from <path>"; errno from reading it). */
 X509 *x509_read_cert(const char *path);
 /* The private key of a PEM file (PKCS#8, SEC1 or PKCS#1), or NULL with the
- * causes pushed. The file's bytes are wiped from memory after use. */
+ * causes pushed; an encrypted one is refused, no pass phrase asked for. The
+ * file's bytes are wiped from memory after use. */
 EVP_PKEY *x509_read_key(const char *path);
 /* "CN=x, O=y": RDNs in order, multi-valued ones joined by " + ", values as
  * they are, as thin-edge shows names. malloc'd. */
