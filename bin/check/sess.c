@@ -5,12 +5,7 @@
  * the local broker: the connection to it, the wait for the bridge, the
  * round trip to the cloud.
  */
-#include <sys/socket.h>
-
-#include <netdb.h>
-
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
