@@ -8,6 +8,12 @@
  *
  * A name that comes out goes into the next request's URL: it must be
  * non-empty [A-Za-z0-9_.-] and a field "name" of the object.
+ *
+ * The system's json-c is not instrumented, so coverage counts our code
+ * only. To guide the fuzzer through json-c's parser too, build json-c
+ * (the same version) with CFLAGS='-fsanitize=fuzzer-no-link,address,
+ * undefined' and: rm t/fuzz/out/fuzz-json; make fuzz FUZZ_TARGETS=json
+ * JSON_LIBS=/path/to/libjson-c.a
  */
 #include <stddef.h>
 #include <stdint.h>
