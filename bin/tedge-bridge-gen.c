@@ -43,7 +43,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +51,7 @@
 
 #include "cloud.h"
 #include "tedge.h"
+#include "opt.h"
 
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
@@ -709,54 +709,29 @@ file_op(const char *dir, const char *file, int remove)
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "path", no_argument, NULL, 'p' },
-		{ "remove", no_argument, NULL, 'r' },
-		{ "include", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "write", 'w', NULL, NULL },
+		{ "output", 'o', "FILE", NULL },
+		{ "path", 'p', NULL, NULL },
+		{ "remove", 'r', NULL, NULL },
+		{ "include", 'i', NULL, NULL },
+		OPT_END
 	};
 	const struct cloud *cl = NULL;
-	const char *dir = NULL, *output = NULL, *name, *file, *dbg;
+	const char *dir, *output = NULL, *name, *file, *dbg;
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
-	int ch, wflag = 0, pflag = 0, rflag = 0, iflag = 0, made;
+	int ch, wflag, pflag, rflag, iflag, made;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:wo:prihV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 'w':
-			wflag = 1;
-			break;
-		case 'o':
+	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
+		if (ch == 'o')
 			output = optarg;
-			break;
-		case 'p':
-			pflag = 1;
-			break;
-		case 'r':
-			rflag = 1;
-			break;
-		case 'i':
-			iflag = 1;
-			break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
-		}
-	}
+	dir = opt_config_dir();
+	wflag = opt_given('w'), pflag = opt_given('p');
+	rflag = opt_given('r'), iflag = opt_given('i');
 	argc -= optind;
 	argv += optind;
 	if (iflag) {
@@ -764,8 +739,6 @@ main(int argc, char *argv[])
 			die_usage("%s", "--include goes alone");
 		if (argc > 0)
 			die_usage("unexpected argument '%s' found", argv[0]);
-		if (dir && !*dir)
-			die_usage("%s", "--config-dir needs a non-empty directory");
 		what = xstrdup("the include of the configuration directory");
 		if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
 			fail();
@@ -784,8 +757,6 @@ main(int argc, char *argv[])
 		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
-	if (dir && !*dir)
-		die_usage("%s", "--config-dir needs a non-empty directory");
 	name = argv[0];
 	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))

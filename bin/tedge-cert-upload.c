@@ -23,7 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include <openssl/x509.h>
 
 #include "tedge.h"
+#include "opt.h"
 
 static const char usage_text[] =
 "usage: tedge-cert-upload [--config-dir DIR] [--user USER] [--password-stdin] c8y\n"
@@ -485,35 +485,22 @@ cmd_upload(int argc, char **argv)
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "user", 'u', "USER", NULL },
+		{ "password-stdin", 'P', NULL, NULL },
+		OPT_END
 	};
-	const char *dir = NULL;
 	int ch, r;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:u:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': dir = optarg; break;
-		case 'u': opt_user = optarg; break;
-		case 'P': opt_password_stdin = 1; break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
-		}
+	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1) {
+		if (ch == 'u')
+			opt_user = optarg;
+		else if (ch == 'P')
+			opt_password_stdin = 1;
 	}
-	if (dir && !*dir)
-		die_usage("--config-dir needs a non-empty directory");
-	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
+	if (cfg_load(&cfg, paths_config_dir(opt_config_dir()), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	r = cmd_upload(argc - optind, argv + optind);

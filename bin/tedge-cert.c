@@ -26,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +42,7 @@
 #include <openssl/x509v3.h>
 
 #include "tedge.h"
+#include "opt.h"
 #include "x509.h"
 
 static const char usage_text[] =
@@ -810,87 +810,50 @@ exec_upload(const char *dir, int argc, char **argv)
 	die("failed to upload root certificate");
 }
 
-/* The subcommands, and the options each takes besides --config-dir. */
-static const struct subcmd {
-	const char *name;
-	int (*run)(void);	/* NULL: upload, run by tedge-cert-upload */
-	const char *opts;
-} subcmds[] = {
-	{ "create", cmd_create, "i" },
-	{ "create-csr", cmd_create_csr, "io" },
-	{ "show", cmd_show, "p" },
-	{ "remove", cmd_remove, "" },
-	{ "renew", cmd_renew, "" },
-	{ "upload", NULL, "uP" },
+/* The subcommands; upload is run by tedge-cert-upload. */
+static const struct cmd subcmds[] = {
+	{ "create", 0, 0, 0, NULL }, { "create-csr", 1, 0, 0, NULL },
+	{ "show", 2, 0, 0, NULL }, { "remove", 3, 0, 0, NULL },
+	{ "renew", 4, 0, 0, NULL }, { "upload", 5, 0, -1, NULL },
+};
+static int (*const runs[])(void) = {
+	cmd_create, cmd_create_csr, cmd_show, cmd_remove, cmd_renew, NULL
 };
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "device-id", required_argument, NULL, 'i' },
-		{ "output-path", required_argument, NULL, 'o' },
-		{ "cert-path", required_argument, NULL, 'p' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "device-id", 'i', "ID", "create create-csr" },
+		{ "output-path", 'o', "PATH", "create-csr" },
+		{ "cert-path", 'p', "PATH", "show" },
+		{ "user", 'u', "USER", "upload" },
+		{ "password-stdin", 'P', NULL, "upload" },
+		OPT_END
 	};
-	const struct subcmd *sc = NULL;
-	const struct option *o;
-	const char *dir = NULL, *cmd;
-	char given[16] = "";
-	size_t i, n = 0;
+	const struct cmd *sc;
 	int ch, r;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:i:o:p:u:hV", opts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1) {
 		switch (ch) {
-		case 'c': dir = optarg; break;
 		case 'i': opt_id = optarg; break;
 		case 'o': opt_output = optarg; break;
 		case 'p': opt_cert = optarg; break;
 		case 'u': opt_user = optarg; break;
 		case 'P': opt_password_stdin = 1; break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
 		}
-		if (ch != 'c' && !strchr(given, ch) && n < sizeof(given) - 1)
-			given[n++] = (char)ch;
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		die_usage("a subcommand is required: create, create-csr, show, remove, renew or upload");
-	cmd = argv[0];
-	argc--, argv++;
-	for (i = 0; i < LEN(subcmds); i++)
-		if (!strcmp(cmd, subcmds[i].name))
-			sc = &subcmds[i];
-	if (sc && sc->run && argc > 0)
-		die_usage("unexpected argument '%s' found", argv[0]);
-	for (i = 0; sc && given[i]; i++)
-		if (!strchr(sc->opts, given[i]))
-			for (o = opts; o->name; o++)
-				if (o->val == given[i])
-					die_usage("'--%s' does not go with '%s'", o->name, cmd);
-	if (dir && !*dir)
-		die_usage("--config-dir needs a non-empty directory");
-	if (!sc)
-		die_usage("unrecognized subcommand '%s'", cmd);
-	if (!sc->run)
-		return exec_upload(dir, argc, argv);
-	if (cfg_load(&cfg, paths_config_dir(dir), CFG_ENV) < 0)
+	sc = opt_cmd(argc, argv, subcmds, LEN(subcmds), "subcommand");
+	if (!runs[sc->id])
+		return exec_upload(opt_config_dir(), argc - 1, argv + 1);
+	if (cfg_load(&cfg, paths_config_dir(opt_config_dir()), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
-	r = sc->run();
+	r = runs[sc->id]();
 	cfg_free(&cfg);
 	fshut_stdout();
 	return r;

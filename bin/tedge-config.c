@@ -17,7 +17,6 @@
  *
  * Exit: 0 success; 1 failure, or get of a key without value; 2 usage.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "tedge.h"
+#include "opt.h"
 
 static const char usage_text[] =
 "usage: tedge-config [--config-dir DIR] COMMAND [ARGS]\n"
@@ -348,73 +348,38 @@ cmd_list(int argc, char **argv, int all, int doc)
 /* The subcommands: a write (enum op), or get or list. Only list takes
  * --all and --doc. */
 enum { OP_GET = -1, OP_LIST = -2 };
-static const struct subcmd {
-	const char *name;
-	int op;
-} subcmds[] = {
-	{ "get", OP_GET }, { "set", OP_SET }, { "unset", OP_UNSET },
-	{ "add", OP_ADD }, { "remove", OP_REMOVE }, { "list", OP_LIST },
+static const struct cmd subcmds[] = {
+	{ "get", OP_GET, 0, -1, NULL }, { "set", OP_SET, 0, -1, NULL },
+	{ "unset", OP_UNSET, 0, -1, NULL }, { "add", OP_ADD, 0, -1, NULL },
+	{ "remove", OP_REMOVE, 0, -1, NULL }, { "list", OP_LIST, 0, -1, NULL },
 };
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "doc", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "all", 'a', NULL, "list" },
+		{ "doc", 'd', NULL, "list" },
+		OPT_END
 	};
-	const struct subcmd *sc = NULL;
-	const char *dir = NULL, *cmd;
-	int ch, all = 0, doc = 0, r;
-	size_t i;
+	const struct cmd *sc;
+	int r;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:adhV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'd':
-			doc = 1;
-			break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
-		}
-	}
+	while (opt_next(argc, argv, opts, usage_text) != -1)
+		;
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		die_usage("%s", "a subcommand is required: get, set, unset, add, remove or list");
-	if (dir && !*dir)
-		die_usage("%s", "--config-dir needs a non-empty directory");
-	confdir = paths_config_dir(dir);
-	cmd = argv[0];
+	sc = opt_cmd(argc, argv, subcmds, LEN(subcmds), "subcommand");
+	confdir = paths_config_dir(opt_config_dir());
 	argc--, argv++;
-	for (i = 0; i < LEN(subcmds); i++)
-		if (!strcmp(cmd, subcmds[i].name))
-			sc = &subcmds[i];
-	if (sc && sc->op != OP_LIST && (all || doc))
-		die_usage("'--%s' goes with list, not '%s'", all ? "all" : "doc", cmd);
-	if (!sc)
-		die_usage("unrecognized subcommand '%s'", cmd);
-	if (sc->op == OP_GET)
+	if (sc->id == OP_GET)
 		r = cmd_get(argc, argv);
-	else if (sc->op == OP_LIST)
-		r = cmd_list(argc, argv, all, doc);
+	else if (sc->id == OP_LIST)
+		r = cmd_list(argc, argv, opt_given('a'), opt_given('d'));
 	else
-		r = cmd_write((enum op)sc->op, argc, argv);
+		r = cmd_write((enum op)sc->id, argc, argv);
 	fshut_stdout();
 	return r;
 }

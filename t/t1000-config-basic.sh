@@ -254,9 +254,9 @@ test_expect_success 'subcommands: an unknown one, and an option that is list'\''
 	test_expect_code 2 tedge-config frobnicate 2>err &&
 	test_grep "unrecognized subcommand '\''frobnicate'\''" err &&
 	test_expect_code 2 tedge-config get --all c8y.url 2>err &&
-	test_grep "'\''--all'\'' goes with list, not '\''get'\''" err &&
+	test_grep "'\''--all'\'' does not go with '\''get'\'': only with list" err &&
 	test_expect_code 2 tedge-config --doc set c8y.url x 2>err &&
-	test_grep "'\''--doc'\'' goes with list, not '\''set'\''" err
+	test_grep "'\''--doc'\'' does not go with '\''set'\'': only with list" err
 '
 
 test_done

@@ -24,7 +24,7 @@ test_expect_success 'help lists every command and exit code' '
 
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 tedge-svc 2>err &&
-	test_grep "a command is required" err &&
+	test_grep "a subcommand is required" err &&
 	test_expect_code 2 tedge-svc frobnicate x 2>err &&
 	test_grep "unrecognized subcommand .frobnicate." err &&
 	test_expect_code 2 tedge-svc start 2>err &&

@@ -39,7 +39,7 @@ test_expect_success 'usage errors exit 2 and say what is wrong' '
 	test_expect_code 2 tedge-check doctor c8y extra 2>err &&
 	test_expect_code 2 tedge-check broker extra 2>err &&
 	test_expect_code 2 tedge-check cloud c8y --wait 3 2>err &&
-	test_grep "wait goes with broker only" err &&
+	test_grep "'\''--wait'\'' does not go with '\''cloud'\'': only with broker" err &&
 	test_expect_code 2 tedge-check cloud c8y --timeout 0 2>err &&
 	test_grep "invalid value '\''0'\'' for '\''--timeout'\''" err &&
 	test_expect_code 2 tedge-check cloud c8y --timeout 2x 2>err &&

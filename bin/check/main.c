@@ -42,18 +42,19 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
 #include "cloud.h"
 #include "tedge.h"
 #include "check.h"
+#include "opt.h"
 
 static const char usage_text[] =
 "usage: tedge-check [--config-dir DIR] COMMAND [OPTIONS]\n"
@@ -274,70 +275,50 @@ secs_arg(const char *opt, const char *s)
 	return v;
 }
 
+enum { C_BROKER, C_REGISTER, C_CLOUD, C_CERT, C_DOCTOR };
+static const struct cmd cmds[] = {
+	{ "broker", C_BROKER, 0, 0, NULL },
+	{ "register", C_REGISTER, 1, 1, "'register' needs a cloud: c8y" },
+	{ "cloud", C_CLOUD, 1, 1, "'cloud' needs a cloud: c8y, az or aws" },
+	{ "cert", C_CERT, 0, 0, NULL },
+	{ "doctor", C_DOCTOR, 1, 1, "'doctor' needs a cloud: c8y, az or aws" },
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "timeout", 't', "SECS", "broker register cloud doctor" },
+		{ "wait", 'w', "SECS", "broker" },
+		{ "debug", 'd', NULL, NULL },
+		OPT_END
 	};
 	/* Static: what it holds stays reachable when die() exits. */
 	static struct run state;
 	struct run *run = &state;
 	const struct cloud *cl = NULL;
-	const char *dir = NULL, *cmd, *dbg;
+	const struct cmd *c;
+	const char *dbg;
 	int ch, r;
 
 	run->opt_timeout = run->opt_wait = -1;
 	err_setprog(argv[0]);
 	dbg = getenv("TEDGE_DEBUG");
 	run->debugging = dbg && *dbg && strcmp(dbg, "0");
-	while ((ch = getopt_long(argc, argv, "c:t:w:dhV", opts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1) {
 		switch (ch) {
-		case 'c': dir = optarg; break;
 		case 't': run->opt_timeout = secs_arg("--timeout", optarg); break;
 		case 'w': run->opt_wait = secs_arg("--wait", optarg); break;
 		case 'd': run->debugging = 1; break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		die_usage("a subcommand is required: broker, register, cloud, cert or doctor");
-	cmd = argv[0];
-	if (!strcmp(cmd, "broker") || !strcmp(cmd, "cert")) {
-		if (argc > 1)
-			die_usage("unexpected argument '%s' found", argv[1]);
-	} else if (!strcmp(cmd, "register") || !strcmp(cmd, "cloud") || !strcmp(cmd, "doctor")) {
-		if (argc < 2)
-			die_usage("'%s' needs a cloud: %s", cmd,
-			    !strcmp(cmd, "register") ? "c8y" : "c8y, az or aws");
-		if (argc > 2)
-			die_usage("unexpected argument '%s' found", argv[2]);
-		if (!(cl = cloud_find(argv[1])) || (!strcmp(cmd, "register") && strcmp(cl->name, "c8y")))
-			die_usage("invalid cloud '%s' for '%s': %s", argv[1], cmd,
-			    !strcmp(cmd, "register") ? "only c8y has a device registration" : "c8y, az or aws");
-	} else {
-		die_usage("unrecognized subcommand '%s'", cmd);
-	}
-	if (run->opt_wait > 0 && strcmp(cmd, "broker"))
-		die_usage("--wait goes with broker only");
-	if (run->opt_timeout > 0 && !strcmp(cmd, "cert"))
-		die_usage("--timeout does not go with cert");
-	if (dir && !*dir)
-		die_usage("--config-dir needs a non-empty directory");
+	c = opt_cmd(argc, argv, cmds, LEN(cmds), "subcommand");
+	if (c->min && (!(cl = cloud_find(argv[1])) || (c->id == C_REGISTER && strcmp(cl->name, "c8y"))))
+		die_usage("invalid cloud '%s' for '%s': %s", argv[1], c->name,
+		    c->id == C_REGISTER ? "only c8y has a device registration" : "c8y, az or aws");
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -347,23 +328,20 @@ main(int argc, char *argv[])
 		run->kernel_log = keep(run, xstrdup(run->kernel_log));
 		unsetenv("TEDGE_CHECK_KERNEL_LOG");
 	}
-	run->cfgdir = paths_config_dir(dir);
+	run->cfgdir = paths_config_dir(opt_config_dir());
 	run->cfg_ok = cfg_load(&run->cfg, run->cfgdir, CFG_ENV) == 0;
 	if (run->cfg_ok)
 		warn_unknown_keys(&run->cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
-	if (!run->cfg_ok && strcmp(cmd, "doctor"))
+	if (!run->cfg_ok && c->id != C_DOCTOR)
 		die("failed to read the configuration");
 	mosquitto_lib_init();
-	if (!strcmp(cmd, "broker"))
-		r = cmd_broker(run);
-	else if (!strcmp(cmd, "cert"))
-		r = cmd_cert(run);
-	else if (!strcmp(cmd, "register"))
-		r = cmd_register(run, cl);
-	else if (!strcmp(cmd, "cloud"))
-		r = cmd_cloud(run, cl);
-	else
-		r = cmd_doctor(run, cl);
+	switch (c->id) {
+	case C_BROKER: r = cmd_broker(run); break;
+	case C_REGISTER: r = cmd_register(run, cl); break;
+	case C_CLOUD: r = cmd_cloud(run, cl); break;
+	case C_CERT: r = cmd_cert(run); break;
+	default: r = cmd_doctor(run, cl); break;
+	}
 	mosquitto_lib_cleanup();
 	device_free(run);
 	cfg_free(&run->cfg);

@@ -36,7 +36,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,19 +83,20 @@ static const char usage_text[] =
 "Exit status: 0 success, or the predicate holds; 1 failure, or the predicate is false;\n"
 "2 usage error; 4 no service manager is available; 5 the service is not installed.\n";
 
-const struct verbdef verbs[] = {
-	[V_START] = { "start", 1 },
-	[V_STOP] = { "stop", 1 },
-	[V_RESTART] = { "restart", 1 },
-	[V_ENABLE] = { "enable", 1 },
-	[V_DISABLE] = { "disable", 1 },
-	[V_IS_ACTIVE] = { "is-active", 1 },
-	[V_IS_ENABLED] = { "is-enabled", 1 },
-	[V_EXISTS] = { "exists", 1 },
-	[V_INSTALL] = { "install", 1 },
-	[V_DIAGNOSE] = { "diagnose", 1 },
-	[V_DETECT] = { "detect", 0 },
-	[V_IS_AVAILABLE] = { "is-available", 0 },
+#define SERVICE "the following required arguments were not provided:\n  <SERVICE>"
+const struct cmd verbs[] = {
+	[V_START] = { "start", V_START, 1, 1, SERVICE },
+	[V_STOP] = { "stop", V_STOP, 1, 1, SERVICE },
+	[V_RESTART] = { "restart", V_RESTART, 1, 1, SERVICE },
+	[V_ENABLE] = { "enable", V_ENABLE, 1, 1, SERVICE },
+	[V_DISABLE] = { "disable", V_DISABLE, 1, 1, SERVICE },
+	[V_IS_ACTIVE] = { "is-active", V_IS_ACTIVE, 1, 1, SERVICE },
+	[V_IS_ENABLED] = { "is-enabled", V_IS_ENABLED, 1, 1, SERVICE },
+	[V_EXISTS] = { "exists", V_EXISTS, 1, 1, SERVICE },
+	[V_INSTALL] = { "install", V_INSTALL, 1, 1, SERVICE },
+	[V_DIAGNOSE] = { "diagnose", V_DIAGNOSE, 1, 1, SERVICE },
+	[V_DETECT] = { "detect", V_DETECT, 0, 0, NULL },
+	[V_IS_AVAILABLE] = { "is-available", V_IS_AVAILABLE, 0, 0, NULL },
 };
 
 const char *confdir;
@@ -366,74 +366,43 @@ do_verb(int m, enum verb v, const char *svc)
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config-dir", required_argument, NULL, 'c' },
-		{ "manager", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static const struct opt opts[] = {
+		OPT_CONFIG_DIR,
+		{ "manager", 'm', "MANAGER", NULL },
+		{ "timeout", 't', "SECS", NULL },
+		OPT_END
 	};
-	const char *dir = NULL, *mgr = NULL, *svc = NULL, *env, *head;
+	const char *mgr = NULL, *svc = NULL, *env, *head;
 	char *end, *clean;
 	int ch, m, code;
 	size_t v;
 	long t;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:m:t:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 'm':
+	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1) {
+		if (ch == 'm') {
 			mgr = optarg;
-			break;
-		case 't':
+		} else if (ch == 't') {
 			errno = 0;
 			t = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || t < 1 || t > 3600)
 				die_usage("invalid value '%s' for '--timeout <SECS>': "
 				    "expected whole seconds from 1 to 3600", optarg);
 			timeout_ms = (int)t * 1000;
-			break;
-		case 'h':
-			exit_help(usage_text);
-		case 'V':
-			exit_version();
-		default:
-			fputs("\nFor more information, try '--help'.\n", stderr);
-			return EXIT_USAGE;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		die_usage("%s", "a command is required: start, stop, restart, "
-		    "enable, disable, is-active, is-enabled, exists, install, "
-		    "diagnose, detect or is-available");
-	for (v = 0; v < LEN(verbs); v++)
-		if (!strcmp(argv[0], verbs[v].name))
-			break;
-	if (v == LEN(verbs))
-		die_usage("unrecognized subcommand '%s'", argv[0]);
-	if (verbs[v].takes_service) {
-		if (argc < 2)
-			die_usage("the following required arguments were not "
-			    "provided:\n  <SERVICE>");
+	v = (size_t)opt_cmd(argc, argv, verbs, LEN(verbs), "subcommand")->id;
+	if (verbs[v].min) {
 		svc = argv[1];
 		if (!valid_name(svc))
 			die_usage("invalid service name '%s': letters, digits and "
 			    "\"_.:@+-\", not starting with '.' or '-'", svc);
 	}
-	if (argc > (verbs[v].takes_service ? 2 : 1))
-		die_usage("unexpected argument '%s' found",
-		    argv[verbs[v].takes_service ? 2 : 1]);
-	if (dir && !*dir)
-		die_usage("%s", "--config-dir needs a non-empty directory");
 	if (mgr && !*mgr)
 		die_usage("%s", "--manager needs a value");
-	confdir = paths_config_dir(dir);
+	confdir = paths_config_dir(opt_config_dir());
 	if ((env = getenv("TEDGE_SVC_ROOT")) && *env) {
 		if (!(clean = path_clean(env)))
 			die("failed to use TEDGE_SVC_ROOT");

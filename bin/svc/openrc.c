@@ -15,21 +15,14 @@
 static int
 rc_available(void)
 {
-	char *p = root_path("/run/openrc/softlevel");
-	int r = exists_path(p);
-
-	free(p);
-	return r;
+	return root_has("/run/openrc/softlevel", 0);
 }
-
-static char whybuf[4400];
 
 static const char *
 rc_why(void)
 {
-	snprintf(whybuf, sizeof(whybuf), "%s/run/openrc/softlevel does not "
-	    "exist: OpenRC did not boot this system", root);
-	return whybuf;
+	return root_why("/run/openrc/softlevel",
+	    "does not exist: OpenRC did not boot this system");
 }
 
 static const char *

@@ -20,6 +20,27 @@ root_path(const char *p)
 	return xasprintf("%s%s", root, p);
 }
 
+/* Whether the mark a running manager leaves (p under root) is there. */
+int
+root_has(const char *p, int want_dir)
+{
+	char *rp = root_path(p);
+	int r = want_dir ? is_dir(rp) : exists_path(rp);
+
+	free(rp);
+	return r;
+}
+
+/* Why a manager is not running: "<root><p> <what>", in a static buffer. */
+const char *
+root_why(const char *p, const char *what)
+{
+	static char buf[4400];
+
+	snprintf(buf, sizeof(buf), "%s%s %s", root, p, what);
+	return buf;
+}
+
 int
 is_dir(const char *p)
 {

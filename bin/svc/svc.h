@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "opt.h"
+
 enum verb {
 	V_START, V_STOP, V_RESTART, V_ENABLE, V_DISABLE,
 	V_IS_ACTIVE, V_IS_ENABLED, V_EXISTS, V_INSTALL, V_DIAGNOSE,
@@ -16,10 +18,7 @@ enum verb {
 };
 
 /* Each verb's word on the command line, and whether it takes a SERVICE. */
-extern const struct verbdef {
-	const char *name;
-	int takes_service;
-} verbs[];
+extern const struct cmd verbs[];
 
 /* What a backend operation answers. */
 enum {
@@ -60,6 +59,8 @@ extern int timeout_ms;
 
 /* path.c */
 char *root_path(const char *p);	/* root + p (p absolute); malloc'd */
+int root_has(const char *p, int want_dir);	/* a manager's mark there? */
+const char *root_why(const char *p, const char *what);	/* static */
 int is_dir(const char *p);
 int exists_path(const char *p);	/* lstat: a dangling link exists */
 int is_exec_file(const char *p);

@@ -28,21 +28,13 @@ unit(const char *svc)
 static int
 sd_available(void)
 {
-	char *p = root_path("/run/systemd/system");
-	int r = is_dir(p);
-
-	free(p);
-	return r;
+	return root_has("/run/systemd/system", 1);
 }
-
-static char whybuf[4400];
 
 static const char *
 sd_why(void)
 {
-	snprintf(whybuf, sizeof(whybuf), "%s/run/systemd/system is not a "
-	    "directory: systemd is not running", root);
-	return whybuf;
+	return root_why("/run/systemd/system", "is not a directory: systemd is not running");
 }
 
 /* Unit files where systemd looks, for a root it is not running on. */

@@ -17,21 +17,13 @@
 static int
 sysv_available(void)
 {
-	char *p = root_path("/etc/init.d");
-	int r = is_dir(p);
-
-	free(p);
-	return r;
+	return root_has("/etc/init.d", 1);
 }
-
-static char whybuf[4400];
 
 static const char *
 sysv_why(void)
 {
-	snprintf(whybuf, sizeof(whybuf), "%s/etc/init.d is not a directory",
-	    root);
-	return whybuf;
+	return root_why("/etc/init.d", "is not a directory");
 }
 
 static const char *
@@ -118,6 +110,37 @@ lsb_levels(const char *svc, const char *field, const char *def, char *out,
 	free(s);
 }
 
+/* rc<l>.d/<name> renamed to <kind><name + 1>: S20x to K20x and back. */
+static int
+rc_flip(int l, const char *name, int kind)
+{
+	char *from = xasprintf("%s/etc/rc%c.d/%s", root, l, name);
+	char *to = xasprintf("%s/etc/rc%c.d/%c%s", root, l, kind, name + 1);
+	int r = R_YES;
+
+	if (rename(from, to) < 0)
+		r = err_pushsysf(errno, "cannot rename %s", from);
+	free(from), free(to);
+	return r;
+}
+
+/* A new link rc<l>.d/<kind>01<svc> to the script. */
+static int
+rc_link(int l, int kind, const char *svc)
+{
+	char *dir = xasprintf("%s/etc/rc%c.d", root, l);
+	char *from = xasprintf("../init.d/%s", svc);
+	char *to = xasprintf("%s/%c01%s", dir, kind, svc);
+	int r = R_YES;
+
+	if (fs_mkdirp(dir, 0755) < 0)
+		r = R_ERR;
+	else if (symlink(from, to) < 0)
+		r = err_pushsysf(errno, "cannot create %s", to);
+	free(from), free(to), free(dir);
+	return r;
+}
+
 /*
  * update-rc.d's links, made directly, for systems without update-rc.d and
  * for a root of their own: enable turns K links of the start levels into S
@@ -128,58 +151,27 @@ lsb_levels(const char *svc, const char *field, const char *def, char *out,
 static int
 sysv_links(enum verb v, const char *svc)
 {
-	char start[16], stop[16], name[256], *from, *to, *dir;
+	char start[16], stop[16], name[256];
 	const char *l;
 	int r = R_YES;
 
 	if (v == V_DISABLE) {
-		for (l = "0123456S"; *l; l++) {
-			if (!rc_find(*l, 'S', svc, name, sizeof(name)))
-				continue;
-			from = xasprintf("%s/etc/rc%c.d/%s", root, *l, name);
-			to = xasprintf("%s/etc/rc%c.d/K%s", root, *l, name + 1);
-			if (rename(from, to) < 0)
-				r = err_pushsysf(errno, "cannot rename %s", from);
-			free(from), free(to);
-		}
+		for (l = "0123456S"; *l; l++)
+			if (rc_find(*l, 'S', svc, name, sizeof(name)) &&
+			    rc_flip(*l, name, 'K') != R_YES)
+				r = R_ERR;
 		return r;
 	}
 	lsb_levels(svc, "Default-Start", "2345", start, sizeof(start));
 	lsb_levels(svc, "Default-Stop", "016", stop, sizeof(stop));
-	for (l = start; *l && r == R_YES; l++) {
-		dir = xasprintf("%s/etc/rc%c.d", root, *l);
-		if (rc_find(*l, 'S', svc, name, sizeof(name))) {
-			free(dir);
-			continue;
-		}
-		if (rc_find(*l, 'K', svc, name, sizeof(name))) {
-			from = xasprintf("%s/%s", dir, name);
-			to = xasprintf("%s/S%s", dir, name + 1);
-			if (rename(from, to) < 0)
-				r = err_pushsysf(errno, "cannot rename %s", from);
-		} else {
-			from = xasprintf("../init.d/%s", svc);
-			to = xasprintf("%s/S01%s", dir, svc);
-			if (fs_mkdirp(dir, 0755) < 0)
-				r = R_ERR;
-			else if (symlink(from, to) < 0)
-				r = err_pushsysf(errno, "cannot create %s", to);
-		}
-		free(from), free(to), free(dir);
-	}
-	for (l = stop; *l && r == R_YES; l++) {
-		if (rc_find(*l, 'S', svc, name, sizeof(name)) ||
-		    rc_find(*l, 'K', svc, name, sizeof(name)))
-			continue;
-		dir = xasprintf("%s/etc/rc%c.d", root, *l);
-		from = xasprintf("../init.d/%s", svc);
-		to = xasprintf("%s/K01%s", dir, svc);
-		if (fs_mkdirp(dir, 0755) < 0)
-			r = R_ERR;
-		else if (symlink(from, to) < 0)
-			r = err_pushsysf(errno, "cannot create %s", to);
-		free(from), free(to), free(dir);
-	}
+	for (l = start; *l && r == R_YES; l++)
+		if (!rc_find(*l, 'S', svc, name, sizeof(name)))
+			r = rc_find(*l, 'K', svc, name, sizeof(name)) ?
+			    rc_flip(*l, name, 'S') : rc_link(*l, 'S', svc);
+	for (l = stop; *l && r == R_YES; l++)
+		if (!rc_find(*l, 'S', svc, name, sizeof(name)) &&
+		    !rc_find(*l, 'K', svc, name, sizeof(name)))
+			r = rc_link(*l, 'K', svc);
 	return r;
 }
 
