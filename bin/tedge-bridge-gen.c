@@ -140,21 +140,20 @@ static void __attribute__((format(printf, 2, 3)))
 bput(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	char *s;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
+	n = strlen(s);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
 		b->p = xrealloc(b->p, b->cap);
 	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+	free(s);
 }
 
 static void __attribute__((format(printf, 1, 2)))

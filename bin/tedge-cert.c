@@ -463,8 +463,10 @@ cmd_create(void)
 	static EVP_PKEY *key;
 	static X509_NAME *name;
 	static X509 *x;
-	size_t klen, clen;
-	int r;
+	/* the two names made, in the order they are linked */
+	struct { const char *path, *what, *then; } made[2];
+	size_t klen, clen, i;
+	int r, e;
 
 	/* As thin-edge 1.5: without --device-id, the device.id set in
 	 * tedge.toml (or TEDGE_DEVICE_ID). */
@@ -479,6 +481,9 @@ cmd_create(void)
 		die("failed to create a test certificate for the device %s.", id);
 	cert_path = conf("device.cert_path", "failed to read the configuration");
 	key_path = conf("device.key_path", "failed to read the configuration");
+	made[0].path = key_path, made[0].what = "private key";
+	made[0].then = "certificate and private key";
+	made[1].path = cert_path, made[1].what = made[1].then = "certificate";
 	if (lock_certs(key_path, cert_path, 1) < 0)
 		die("failed to create a test certificate for the device %s.", id);
 	/* A key with no certificate that is still a second name of one of
@@ -495,10 +500,9 @@ cmd_create(void)
 	sweep(key_path, 1);
 	sweep(cert_path, 1);
 	/* Refuse before anything is made, so that no file is touched. */
-	if (access(cert_path, F_OK) == 0)
-		already_exists(id, "certificate", cert_path, "certificate");
-	if (access(key_path, F_OK) == 0)
-		already_exists(id, "private key", key_path, "certificate and private key");
+	for (i = LEN(made); i-- > 0;)
+		if (access(made[i].path, F_OK) == 0)
+			already_exists(id, made[i].what, made[i].path, made[i].then);
 
 	if (!(key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"))) {
 		x509_ssl_err("cannot generate a P-256 key");
@@ -528,23 +532,17 @@ cmd_create(void)
 		crit_leave();
 		die("failed to create a test certificate for the device %s.", id);
 	}
-	if (link(ktmp, key_path) < 0) {
-		int e = errno;
+	for (i = 0; i < LEN(made); i++) {
+		if (link(i ? ctmp : ktmp, made[i].path) == 0)
+			continue;
+		e = errno;
+		if (i)
+			unlink(key_path);
 		unlink(ktmp), unlink(ctmp);
 		crit_leave();
 		if (e == EEXIST)
-			already_exists(id, "private key", key_path, "certificate and private key");
-		err_pushsysf(e, "cannot create %s", key_path);
-		die("failed to create a test certificate for the device %s.", id);
-	}
-	if (link(ctmp, cert_path) < 0) {
-		int e = errno;
-		unlink(key_path);
-		unlink(ktmp), unlink(ctmp);
-		crit_leave();
-		if (e == EEXIST)
-			already_exists(id, "certificate", cert_path, "certificate");
-		err_pushsysf(e, "cannot create %s", cert_path);
+			already_exists(id, made[i].what, made[i].path, made[i].then);
+		err_pushsysf(e, "cannot create %s", made[i].path);
 		die("failed to create a test certificate for the device %s.", id);
 	}
 	unlink(ktmp), unlink(ctmp);

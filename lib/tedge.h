@@ -87,6 +87,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* A malloc'd formatted string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* paths.c */
 

@@ -44,6 +44,24 @@ runit_init(void)
 	svdir = p;
 }
 
+/* /proc/<pid>/<file> into buf, NUL-terminated: its length, or -1. */
+static ssize_t
+proc_read(const char *pid, const char *file, char *buf, size_t size)
+{
+	char path[300];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, file);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /*
  * Is a runsvdir process supervising svdir? Each runsvdir's directory
  * argument (relative ones against its working directory) is compared with
@@ -54,9 +72,9 @@ runit_available(void)
 {
 	struct stat want, st;
 	struct dirent *de;
-	char path[sizeof(de->d_name) + 16], comm[64], cmd[4096], *arg, *dir;
+	char comm[64], cmd[4096], *arg, *dir;
 	size_t len;
-	int found = 0, fd;
+	int found = 0;
 	ssize_t n;
 	DIR *d;
 
@@ -66,21 +84,10 @@ runit_available(void)
 	while (!found && (de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if ((fd = open(path, O_RDONLY)) < 0)
+		if (proc_read(de->d_name, "comm", comm, sizeof(comm)) <= 0 ||
+		    strcmp(comm, "runsvdir\n") ||
+		    (n = proc_read(de->d_name, "cmdline", cmd, sizeof(cmd))) <= 0)
 			continue;
-		n = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		if (n <= 0 || (comm[n] = '\0', strcmp(comm, "runsvdir\n")))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		if ((fd = open(path, O_RDONLY)) < 0)
-			continue;
-		n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		cmd[n] = '\0';
 		/* runsvdir [-P] dir [log] */
 		for (arg = cmd + strlen(cmd) + 1; arg < cmd + n && *arg == '-';
 		    arg += strlen(arg) + 1)
