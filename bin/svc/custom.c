@@ -336,5 +336,9 @@ cu_unknown(const char *svc)
 	return R_UNKNOWN;
 }
 
-const struct backend svc_custom = { "custom", NULL, cu_available, cu_unknown,
-	cu_action, cu_is_active, cu_unknown, NULL, NULL, cu_why, NULL, NULL };
+const struct backend svc_custom = {
+	.id = "custom",
+	.available = cu_available, .why_unavailable = cu_why,
+	.exists = cu_unknown, .action = cu_action, .is_active = cu_is_active,
+	.is_enabled = cu_unknown,
+};

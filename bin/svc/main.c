@@ -84,17 +84,13 @@ static const char usage_text[] =
 "2 usage error; 4 no service manager is available; 5 the service is not installed.\n";
 
 #define SERVICE "the following required arguments were not provided:\n  <SERVICE>"
+#define ON_SERVICE(v, name) [v] = { name, v, 1, 1, SERVICE }
 const struct cmd verbs[] = {
-	[V_START] = { "start", V_START, 1, 1, SERVICE },
-	[V_STOP] = { "stop", V_STOP, 1, 1, SERVICE },
-	[V_RESTART] = { "restart", V_RESTART, 1, 1, SERVICE },
-	[V_ENABLE] = { "enable", V_ENABLE, 1, 1, SERVICE },
-	[V_DISABLE] = { "disable", V_DISABLE, 1, 1, SERVICE },
-	[V_IS_ACTIVE] = { "is-active", V_IS_ACTIVE, 1, 1, SERVICE },
-	[V_IS_ENABLED] = { "is-enabled", V_IS_ENABLED, 1, 1, SERVICE },
-	[V_EXISTS] = { "exists", V_EXISTS, 1, 1, SERVICE },
-	[V_INSTALL] = { "install", V_INSTALL, 1, 1, SERVICE },
-	[V_DIAGNOSE] = { "diagnose", V_DIAGNOSE, 1, 1, SERVICE },
+	ON_SERVICE(V_START, "start"), ON_SERVICE(V_STOP, "stop"),
+	ON_SERVICE(V_RESTART, "restart"), ON_SERVICE(V_ENABLE, "enable"),
+	ON_SERVICE(V_DISABLE, "disable"), ON_SERVICE(V_IS_ACTIVE, "is-active"),
+	ON_SERVICE(V_IS_ENABLED, "is-enabled"), ON_SERVICE(V_EXISTS, "exists"),
+	ON_SERVICE(V_INSTALL, "install"), ON_SERVICE(V_DIAGNOSE, "diagnose"),
 	[V_DETECT] = { "detect", V_DETECT, 0, 0, NULL },
 	[V_IS_AVAILABLE] = { "is-available", V_IS_AVAILABLE, 0, 0, NULL },
 };
@@ -141,6 +137,23 @@ mgr_name(int m)
 	if (m == M_CUSTOM && custom_setup() == 0)
 		return custom_name();
 	return backends[m]->id;
+}
+
+static int
+running(const struct backend *b)
+{
+	return b->mark ? root_has(b->mark, b->mark_dir) : b->available();
+}
+
+static const char *
+why_not(const struct backend *b)
+{
+	static char buf[4400];
+
+	if (!b->mark)
+		return b->why_unavailable();
+	snprintf(buf, sizeof(buf), "%s%s %s", root, b->mark, b->absent);
+	return buf;
 }
 
 static char headbuf[512];
@@ -205,7 +218,7 @@ choose(const char *opt, int *code, const char **headline)
 			m = M_CUSTOM;
 		} else {
 			for (m = 0; m < M_N; m++)
-				if (m != M_CUSTOM && backends[m]->available())
+				if (m != M_CUSTOM && running(backends[m]))
 					return m;
 			*code = EXIT_NO_MANAGER;
 			runit_init();
@@ -218,13 +231,13 @@ choose(const char *opt, int *code, const char **headline)
 		}
 	}
 	wanted = m;
-	if (!backends[m]->available()) {
+	if (!running(backends[m])) {
 		*code = EXIT_NO_MANAGER;
 		snprintf(headbuf, sizeof(headbuf), "Service manager '%s' is not "
 		    "available on the system or elevated permissions have not "
 		    "been granted.", mgr_name(m));
 		*headline = headbuf;
-		return err_push("%s", backends[m]->why_unavailable());
+		return err_push("%s", why_not(backends[m]));
 	}
 	return m;
 }

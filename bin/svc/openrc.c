@@ -12,19 +12,6 @@
 #include "tedge.h"
 #include "svc.h"
 
-static int
-rc_available(void)
-{
-	return root_has("/run/openrc/softlevel", 0);
-}
-
-static const char *
-rc_why(void)
-{
-	return root_why("/run/openrc/softlevel",
-	    "does not exist: OpenRC did not boot this system");
-}
-
 static const char *
 rc_tmpl(const char *svc)
 {
@@ -98,6 +85,11 @@ rc_action(enum verb v, const char *svc)
 	return r;
 }
 
-const struct backend svc_openrc = { "openrc", "openrc", rc_available,
-	initd_exists, rc_action, initd_is_active, rc_is_enabled, initd_install,
-	rc_tmpl, rc_why, initd_defect, initd_resolve };
+const struct backend svc_openrc = {
+	.id = "openrc", .initsub = "openrc",
+	.mark = "/run/openrc/softlevel",
+	.absent = "does not exist: OpenRC did not boot this system",
+	.exists = initd_exists, .action = rc_action, .is_active = initd_is_active,
+	.is_enabled = rc_is_enabled, .install = initd_install, .tmpl = rc_tmpl,
+	.defect = initd_defect, .resolve = initd_resolve,
+};

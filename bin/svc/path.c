@@ -31,16 +31,6 @@ root_has(const char *p, int want_dir)
 	return r;
 }
 
-/* Why a manager is not running: "<root><p> <what>", in a static buffer. */
-const char *
-root_why(const char *p, const char *what)
-{
-	static char buf[4400];
-
-	snprintf(buf, sizeof(buf), "%s%s %s", root, p, what);
-	return buf;
-}
-
 int
 is_dir(const char *p)
 {

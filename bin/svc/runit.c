@@ -393,6 +393,9 @@ runit_install(const char *svc, const char *tmpl)
 	return r;
 }
 
-const struct backend svc_runit = { "runit", "runit", runit_available,
-	runit_exists, runit_action, runit_is_active, runit_is_enabled,
-	runit_install, runit_tmpl, runit_why, NULL, NULL };
+const struct backend svc_runit = {
+	.id = "runit", .initsub = "runit",
+	.available = runit_available, .why_unavailable = runit_why,
+	.exists = runit_exists, .action = runit_action, .is_active = runit_is_active,
+	.is_enabled = runit_is_enabled, .install = runit_install, .tmpl = runit_tmpl,
+};

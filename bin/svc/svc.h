@@ -32,6 +32,11 @@ enum {
 struct backend {
 	const char *id;
 	const char *initsub;	/* its directory of definitions under INITDIR */
+	/* Running: the mark the manager leaves (under root; a directory
+	 * when mark_dir) and what its absence says; or, with no mark, asked. */
+	const char *mark;
+	int mark_dir;
+	const char *absent;
 	int (*available)(void);
 	int (*exists)(const char *svc);
 	int (*action)(enum verb v, const char *svc);
@@ -60,7 +65,6 @@ extern int timeout_ms;
 /* path.c */
 char *root_path(const char *p);	/* root + p (p absolute); malloc'd */
 int root_has(const char *p, int want_dir);	/* a manager's mark there? */
-const char *root_why(const char *p, const char *what);	/* static */
 int is_dir(const char *p);
 int exists_path(const char *p);	/* lstat: a dangling link exists */
 int is_exec_file(const char *p);

@@ -10,6 +10,8 @@
 #include "tedge.h"
 #include "svc.h"
 
+#define SD_MARK "/run/systemd/system"	/* sd_booted(3) */
+
 static char unitbuf[256];
 
 /* NAME -> NAME.service (name@inst -> name@inst.service). Static buffer. */
@@ -23,18 +25,6 @@ unit(const char *svc)
 	else
 		snprintf(unitbuf, sizeof(unitbuf), "%s.service", svc);
 	return unitbuf;
-}
-
-static int
-sd_available(void)
-{
-	return root_has("/run/systemd/system", 1);
-}
-
-static const char *
-sd_why(void)
-{
-	return root_why("/run/systemd/system", "is not a directory: systemd is not running");
 }
 
 /* Unit files where systemd looks, for a root it is not running on. */
@@ -165,11 +155,15 @@ sd_install(const char *svc, const char *tmpl)
 
 	free(dst);
 	/* A running systemd learns of new unit files on reload. */
-	if (r == R_YES && !*root && sd_available())
+	if (r == R_YES && !*root && root_has(SD_MARK, 1))
 		r = run_ok(argv);
 	return r;
 }
 
-const struct backend svc_systemd = { "systemd", "systemd", sd_available,
-	sd_exists, sd_action, sd_is_active, sd_is_enabled, sd_install, sd_tmpl,
-	sd_why, NULL, NULL };
+const struct backend svc_systemd = {
+	.id = "systemd", .initsub = "systemd",
+	.mark = SD_MARK, .mark_dir = 1,
+	.absent = "is not a directory: systemd is not running",
+	.exists = sd_exists, .action = sd_action, .is_active = sd_is_active,
+	.is_enabled = sd_is_enabled, .install = sd_install, .tmpl = sd_tmpl,
+};

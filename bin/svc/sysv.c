@@ -14,18 +14,6 @@
 #include "tedge.h"
 #include "svc.h"
 
-static int
-sysv_available(void)
-{
-	return root_has("/etc/init.d", 1);
-}
-
-static const char *
-sysv_why(void)
-{
-	return root_why("/etc/init.d", "is not a directory");
-}
-
 static const char *
 sysv_tmpl(const char *svc)
 {
@@ -217,6 +205,10 @@ sysv_action(enum verb v, const char *svc)
 	return R_YES;
 }
 
-const struct backend svc_sysv = { "sysv", "sysvinit", sysv_available,
-	initd_exists, sysv_action, initd_is_active, sysv_is_enabled,
-	initd_install, sysv_tmpl, sysv_why, initd_defect, initd_resolve };
+const struct backend svc_sysv = {
+	.id = "sysv", .initsub = "sysvinit",
+	.mark = "/etc/init.d", .mark_dir = 1, .absent = "is not a directory",
+	.exists = initd_exists, .action = sysv_action, .is_active = initd_is_active,
+	.is_enabled = sysv_is_enabled, .install = initd_install, .tmpl = sysv_tmpl,
+	.defect = initd_defect, .resolve = initd_resolve,
+};
