@@ -54,7 +54,7 @@ find(int key)
 }
 
 /* What the user typed for the option getopt refused. */
-static void
+static void __attribute__((noreturn))
 refuse(int ch, char **argv)
 {
 	const char *typed = argv[optind - 1];
