@@ -47,8 +47,12 @@ bin/tedge: bin/tedge.o lib/libtedge.a
 bin/tedge-config: bin/tedge-config.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-config.o $(TEDGE_LIBS)
 
-bin/tedge-cert: bin/tedge-cert.o lib/x509.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert.o lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)
+# tedge-cert: one file per subcommand, and the files and OpenSSL parts they share
+CERTOBJ = bin/cert/main.o bin/cert/files.o bin/cert/make.o bin/cert/create.o \
+	bin/cert/show.o bin/cert/renew.o
+$(CERTOBJ): $(HDR) bin/cert/cert.h config.mk Makefile
+bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTOBJ) lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)
 
 bin/tedge-cert-upload: bin/tedge-cert-upload.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert-upload.o $(TEDGE_LIBS) $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
@@ -268,7 +272,7 @@ lint:
 		init/runit/mosquitto/run
 
 clean:
-	rm -f $(PROGS) $(PROGS:=.o) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 

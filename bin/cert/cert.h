@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cert.h: what the files of tedge-cert share. main.c reads the command
+ * line into the opt_ variables and the configuration into cfg; each
+ * subcommand is a file of its own.
+ */
+#ifndef TEDGE_CERT_H
+#define TEDGE_CERT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "tedge.h"
+
+/* main.c */
+extern struct cfg cfg;
+extern const char *opt_id, *opt_output, *opt_cert, *opt_user;
+extern int opt_password_stdin;
+/* A configuration value the program cannot do without; dies with what. */
+char *conf(const char *key, const char *what);
+
+/* The subcommands: create.c, show.c, renew.c */
+int cmd_create(void);
+int cmd_create_csr(void);
+int cmd_remove(void);
+int cmd_show(void);
+int cmd_renew(void);
+
+/* files.c */
+int same_dir(const char *a, const char *b);
+void sync_parent(const char *path);	/* the names made in its dir, durable */
+char *dir_of(const char *path);	/* malloc'd */
+void crit_enter(void);	/* TERM, INT, HUP, QUIT wait... */
+void crit_leave(void);	/* ...until here */
+char *make_temp(const char *path, const void *data, size_t len, mode_t mode);
+int create_file(const char *path, const void *data, size_t len, mode_t mode);
+int sweep(const char *path, int rm);
+int lock_certs(const char *key_path, const char *cert_path, int make);
+
+/* make.c */
+char *pem_key(EVP_PKEY *key, size_t *len);
+char *pem_of(int (*wr)(BIO *, void *), void *obj, size_t *len);
+int wr_x509(BIO *b, void *x);
+int wr_req(BIO *b, void *x);
+int set_subject(X509_NAME *n, const char *id);
+X509 *make_cert(EVP_PKEY *key, X509_NAME *subject);
+int check_id(const char *id);
+
+#endif
