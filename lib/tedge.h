@@ -338,6 +338,17 @@ void nap_ms(long ms);
  * ENOENT: no such program; ETIMEDOUT: killed at the deadline).
  */
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
+/* What else a child may be given: bytes for its stdin (in a file in memory,
+ * never argv or the environment: a secret may pass), and its stderr left
+ * as ours, so that only stdout is captured. */
+struct spawn_io {
+	const void *in;
+	size_t inlen;
+	int errout;
+};
+/* spawn_capture, with io (NULL: as spawn_capture). */
+int spawn_run(char *const argv[], const struct spawn_io *io, char **out,
+    int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
 
