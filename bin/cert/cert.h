@@ -30,6 +30,9 @@ int cmd_remove(void);
 int cmd_show(void);
 int cmd_renew(void);
 
+/* create.c */
+EVP_PKEY *device_key(const char *key_path);	/* reused, else made */
+
 /* files.c */
 int same_dir(const char *a, const char *b);
 void sync_parent(const char *path);	/* the names made in its dir, durable */
@@ -48,6 +51,7 @@ int wr_x509(BIO *b, void *x);
 int wr_req(BIO *b, void *x);
 int set_subject(X509_NAME *n, const char *id);
 X509 *make_cert(EVP_PKEY *key, X509_NAME *subject);
+char *make_csr(EVP_PKEY *key, const char *id, size_t *len);
 int check_id(const char *id);
 
 #endif
