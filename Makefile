@@ -49,7 +49,7 @@ bin/tedge-config: bin/tedge-config.o $(LIBSO)
 
 # tedge-cert: one file per subcommand, and the files and OpenSSL parts they share
 CERTOBJ = bin/cert/main.o bin/cert/files.o bin/cert/make.o bin/cert/create.o \
-	bin/cert/show.o bin/cert/renew.o
+	bin/cert/show.o bin/cert/renew.o bin/cert/download.o bin/cert/promote.o
 $(CERTOBJ): $(HDR) bin/cert/cert.h config.mk Makefile
 bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTOBJ) lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)

@@ -159,8 +159,10 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if (pid == 0) {
-		/* Its own process group, so a deadline kills its children too. */
-		setpgid(0, 0);
+		/* Its own process group, so a deadline kills its children
+		 * too; unless it is to share our terminal's signals. */
+		if (!io || !io->fg)
+			setpgid(0, 0);
 		if (in < 0)
 			in = open("/dev/null", O_RDONLY);
 		if (in >= 0)
@@ -185,7 +187,8 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		if (deadline && clock_ms() >= deadline) {
-			kill(-pid, SIGKILL);
+			if (!io || !io->fg)
+				kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;

@@ -142,8 +142,8 @@ cmd_create(void)
 /*
  * The device's key at key_path for a request: the one there, whatever its
  * kind, else a new P-256 key made 0400 for the broker's user, never over a
- * file that appears meanwhile. Takes the lock of its directory. NULL with
- * the cause pushed.
+ * file that appears meanwhile. Call it with its directory locked
+ * (lock_certs). NULL with the cause pushed.
  */
 EVP_PKEY *
 device_key(const char *key_path)
@@ -152,8 +152,6 @@ device_key(const char *key_path)
 	size_t klen;
 	char *kpem;
 
-	if (lock_certs(key_path, key_path, 1) < 0)
-		return NULL;
 	sweep(key_path, 1);
 	if (access(key_path, F_OK) == 0)
 		return x509_read_key(key_path);
@@ -198,7 +196,8 @@ cmd_create_csr(void)
 	} else {
 		out_path = conf("device.csr_path", "failed to read the configuration");
 	}
-	if (!(key = device_key(key_path)) || !(rpem = make_csr(key, id, &rlen)))
+	if (lock_certs(key_path, key_path, 1) < 0 || !(key = device_key(key_path)) ||
+	    !(rpem = make_csr(key, id, &rlen)))
 		die("failed to Generate a Certificate Signing Request.");
 	if (fs_write_atomic(out_path, rpem, rlen, 0444) < 0)
 		die("failed to Generate a Certificate Signing Request.");
@@ -213,10 +212,26 @@ cmd_remove(void)
 {
 	char *cert = conf("device.cert_path", "failed to remove the device certificate");
 	char *key = conf("device.key_path", "failed to remove the device certificate");
+	char *new = xasprintf("%s.new", cert);
 	int ec, ek;
 
 	if (lock_certs(key, cert, 0) < 0)
 		die("failed to remove the device certificate");
+	if (opt_new) {
+		/* what a renewal left that connect did not take */
+		ec = unlink(new) < 0 ? errno : 0;
+		if (ec && ec != ENOENT) {
+			err_pushsysf(ec, "cannot remove %s", new);
+			die("failed to remove the new device certificate");
+		}
+		fputs(ec ? "There is no new certificate to remove\n" :
+		    "The new certificate was removed\n", stderr);
+		free(new), free(cert), free(key);
+		return EXIT_OK;
+	}
+	/* as thin-edge 1.5: a pending new certificate goes too */
+	unlink(new);
+	free(new);
 	sweep(key, 1);
 	sweep(cert, 1);
 	ec = unlink(cert) < 0 ? errno : 0;
