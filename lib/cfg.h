@@ -30,5 +30,8 @@ HIDDEN char *split_list(const char *in, int trim);
 /* in parsed by k's type into the canonical form (*out, malloc'd); 0, or
  * -1 with the reason pushed. */
 HIDDEN int parse_type(const struct cfg_key *k, const char *in, char **out);
+/* *out, a canonical value of k just made, judged by k's check: kept (0),
+ * or freed and -1 with the reason pushed. */
+HIDDEN int check_or_free(const struct cfg_key *k, char **out);
 
 #endif

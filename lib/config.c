@@ -94,11 +94,7 @@ from_toml(const struct cfg_key *k, const struct toml *t, char **out)
 {
 	if (toml_text(k, t, out) < 0)
 		return -1;
-	if (cfg_check(k, *out) < 0) {
-		FREE(*out);
-		return -1;
-	}
-	return 0;
+	return check_or_free(k, out);
 }
 
 static struct toml *

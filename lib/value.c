@@ -816,12 +816,9 @@ parse_type(const struct cfg_key *k, const char *in, char **out)
 	return 0;
 }
 
-/* The one judgement of a value for k: its type, then the key's check. */
-static int
-parse_value(const struct cfg_key *k, const char *in, char **out)
+int
+check_or_free(const struct cfg_key *k, char **out)
 {
-	if (parse_type(k, in, out) < 0)
-		return -1;
 	if (cfg_check(k, *out) < 0) {
 		FREE(*out);
 		return -1;
@@ -829,12 +826,13 @@ parse_value(const struct cfg_key *k, const char *in, char **out)
 	return 0;
 }
 
+/* The one judgement of a value for k: its type, then the key's check. */
 int
 cfg_parse(const struct cfg_key *k, const char *in, char **out)
 {
 	size_t n = err_count();
 
-	if (parse_value(k, in, out) == 0)
+	if (parse_type(k, in, out) == 0 && check_or_free(k, out) == 0)
 		return 0;
 	if (err_count() == n)
 		err_push("invalid value");
