@@ -16,7 +16,7 @@ MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-bridge-gen.1 \
 # libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
 # programs that use it instead: a `tedge config get` loads no libcrypto.
-LIBOBJ = lib/err.o lib/xalloc.o lib/paths.o lib/fs.o lib/toml.o lib/toml-text.o lib/toml-parse.o \
+LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/toml-text.o lib/toml-parse.o \
 	lib/toml-write.o lib/config.o lib/keys.o lib/value.o lib/cloud.o lib/pem.o lib/spawn.o
 HDR = lib/tedge.h lib/toml.h lib/toml-int.h lib/x509.h lib/cloud.h lib/cfg.h
 # In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
@@ -173,7 +173,7 @@ FUZZ_CFLAGS = -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 # The TOML module (toml.h) needs nothing else of lib.
 TOMLSRC = lib/toml.c lib/toml-text.c lib/toml-parse.c lib/toml-write.c
-FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/paths.c lib/fs.c $(TOMLSRC) lib/config.c lib/keys.c lib/value.c \
+FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/env.c lib/paths.c lib/fs.c $(TOMLSRC) lib/config.c lib/keys.c lib/value.c \
 	lib/cloud.c lib/pem.c lib/spawn.c
 fuzz:
 	@sh scripts/deps fuzz
