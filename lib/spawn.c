@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Running other programs: argv, no shell, output captured, time bounded. */
+/* Running other programs: argv, no shell, output captured, time bounded;
+ * and finding them on PATH. */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -167,4 +169,41 @@ spawn_status_text(int status)
 	else
 		snprintf(buf, sizeof(buf), "ended with status %d", status);
 	return buf;
+}
+
+/* A regular file we may execute. */
+static int
+is_program(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char *
+find_program(const char *prog, const char *dir)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	char *d, *f;
+
+	if (!path)
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path;; p = e + 1) {
+		e = p + strcspn(p, ":");
+		d = e > p ? xstrndup(p, (size_t)(e - p)) : xstrdup(".");
+		f = path_join(d, prog);
+		free(d);
+		if (is_program(f))
+			return f;
+		free(f);
+		if (!*e)
+			break;
+	}
+	if (!dir)
+		return NULL;
+	f = path_join(dir, prog);
+	if (is_program(f))
+		return f;
+	free(f);
+	return NULL;
 }

@@ -339,5 +339,13 @@ void nap_ms(long ms);
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
+/*
+ * The program prog (a name, no slash) where execvp would find it on $PATH
+ * (an empty entry is the working directory; no PATH at all is
+ * /usr/sbin:/usr/bin:/sbin:/bin), else in dir when dir is not NULL: the
+ * path of a regular file we may execute, malloc'd (caller frees); NULL
+ * when there is none. Only to choose between ways of doing one thing.
+ */
+char *find_program(const char *prog, const char *dir);
 
 #endif

@@ -342,37 +342,13 @@ version_hazard(struct run *run, const char *version, const char *conf)
 	    a, b, c));
 }
 
-/* prog on PATH, else in dir; kept, or NULL. */
-static char *
-on_path(struct run *run, const char *prog, const char *dir)
-{
-	const char *path = getenv("PATH");
-	char *copy, *d, *save, *p;
-
-	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-	for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		p = path_join(*d ? d : ".", prog);
-		if (access(p, X_OK) == 0) {
-			free(copy);
-			return keep(run, p);
-		}
-		free(p);
-	}
-	free(copy);
-	p = path_join(dir, prog);
-	if (access(p, X_OK) == 0)
-		return keep(run, p);
-	free(p);
-	return NULL;
-}
-
 const char *
 version_from_cmd(struct run *run, int timeout_ms)
 {
 	char opt[] = "-h", *argv[3], *out = NULL;
 	int st;
 
-	if (!(argv[0] = on_path(run, "mosquitto", "/usr/sbin")) || timeout_ms <= 0)
+	if (!(argv[0] = keep(run, find_program("mosquitto", "/usr/sbin"))) || timeout_ms <= 0)
 		return NULL;
 	argv[1] = opt, argv[2] = NULL;
 	st = spawn_capture(argv, &out, timeout_ms > 2000 ? 2000 : timeout_ms);
