@@ -22,44 +22,58 @@ paths_config_dir(const char *opt)
 	return SYSCONFDIR "/tedge";
 }
 
-/* Runs dir/prog if it is there; returns only when it could not. */
-static int
-try_exec(const char *dir, const char *prog, char **argv)
+/* dir/prog when we may execute it; malloc'd, or NULL. */
+static char *
+in_dir(const char *dir, const char *prog)
 {
-	char path[PATH_MAX];
-	int n;
+	char *p;
 
 	if (!dir || !*dir)
-		return 0;
-	n = snprintf(path, sizeof(path), "%s/%s", dir, prog);
-	if (n < 0 || (size_t)n >= sizeof(path) || access(path, X_OK) < 0)
-		return 0;
-	execv(path, argv);
-	return err_pushsysf(errno, "cannot run %s", path);
+		return NULL;
+	p = path_join(dir, prog);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
 }
 
-int
-exec_tool(const char *prog, char **argv)
+char *
+tool_path(const char *prog)
 {
-	char self[PATH_MAX], *slash;
+	char self[PATH_MAX], *slash, *p;
 	ssize_t n;
 
-	if (try_exec(getenv("TEDGE_EXEC_PATH"), prog, argv) < 0)
-		return -1;
+	if ((p = in_dir(getenv("TEDGE_EXEC_PATH"), prog)))
+		return p;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/'))) {
 			*slash = '\0';
-			if (try_exec(self, prog, argv) < 0)
-				return -1;
+			if ((p = in_dir(self, prog)))
+				return p;
 		}
 	}
-	if (try_exec(BINDIR, prog, argv) < 0)
-		return -1;
-	errno = ENOENT;
-	return err_push("%s is not installed (looked next to %s and in %s)", prog,
-	    progname, BINDIR);
+	return in_dir(BINDIR, prog);
+}
+
+int
+exec_tool(const char *prog, char **argv)
+{
+	char *p = tool_path(prog);
+	int e = ENOENT;
+
+	if (!p) {
+		err_push("%s is not installed (looked next to %s and in %s)", prog,
+		    progname, BINDIR);
+	} else {
+		execv(p, argv);
+		e = errno;
+		err_pushsysf(e, "cannot run %s", p);
+		free(p);
+	}
+	errno = e;	/* after the push, which may change it */
+	return -1;
 }
 
 char *

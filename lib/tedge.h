@@ -97,10 +97,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 const char *paths_config_dir(const char *opt);
 /*
- * Replaces the process with the toolkit program prog (e.g. "tedge-config"),
- * looked for in $TEDGE_EXEC_PATH, then next to the running binary, then in
- * BINDIR, never on $PATH. Returns only on failure: -1 with the cause pushed
- * (errno ENOENT when prog is in none of them).
+ * Where the toolkit program prog (e.g. "tedge-config") is: in
+ * $TEDGE_EXEC_PATH, else next to the running binary, else in BINDIR, never
+ * on $PATH. malloc'd (caller frees), or NULL when it is in none of them.
+ */
+char *tool_path(const char *prog);
+/*
+ * Replaces the process with the toolkit program prog, found by tool_path.
+ * Returns only on failure: -1 with the cause pushed (errno ENOENT when prog
+ * is in none of the places).
  */
 int exec_tool(const char *prog, char **argv);
 /* "<dir>/<name>" with one slash between; malloc'd, caller frees. */
