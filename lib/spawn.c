@@ -15,7 +15,7 @@
 
 #include "tedge.h"
 
-#define KEEP (64 << 10)	/* output kept for messages; the rest is drained */
+#define KEEP SPAWN_KEEP	/* output kept; the rest is drained */
 
 long long
 clock_ms(void)
@@ -85,27 +85,24 @@ nap_ms(long ms)
 		;
 }
 
-int
-spawn_capture(char *const argv[], char **out, int timeout_ms)
+/* Runs argv with stdout on fd and stderr on errfd (capture files, maybe
+ * the same): spawn_capture's contract, the output left to the caller. */
+static int
+run_to(char *const argv[], int fd, int errfd, int timeout_ms)
 {
-	int fd, efd[2], status = 0, err = 0, null;
+	int efd[2], status = 0, err = 0, null;
 	long long deadline;
 	long nap = 1;
 	pid_t pid, w;
 
-	if (out)
-		*out = NULL;
-	if ((fd = capture_fd()) < 0)
-		return err_pushsysf(errno, "cannot run %s", argv[0]);
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe(efd) < 0 || fcntl(efd[1], F_SETFD, FD_CLOEXEC) < 0) {
 		err = errno;
-		close(fd);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if ((pid = fork()) < 0) {
 		err = errno;
-		close(fd), close(efd[0]), close(efd[1]);
+		close(efd[0]), close(efd[1]);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if (pid == 0) {
@@ -114,7 +111,7 @@ spawn_capture(char *const argv[], char **out, int timeout_ms)
 		if ((null = open("/dev/null", O_RDONLY)) >= 0)
 			dup2(null, 0);
 		dup2(fd, 1);
-		dup2(fd, 2);
+		dup2(errfd, 2);
 		close(efd[0]);
 		execvp(argv[0], argv);
 		err = errno;
@@ -145,9 +142,6 @@ spawn_capture(char *const argv[], char **out, int timeout_ms)
 	    read(efd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
 		err = 0;
 	close(efd[0]);
-	if (!err && out)
-		*out = captured(fd);
-	close(fd);
 	if (err == ETIMEDOUT)
 		err_push("%s did not finish within %d ms and was killed",
 		    argv[0], timeout_ms);
@@ -155,6 +149,45 @@ spawn_capture(char *const argv[], char **out, int timeout_ms)
 		err_pushsysf(err, "cannot run %s", argv[0]);
 	errno = err;	/* after the push, which may change it */
 	return err ? -1 : status;
+}
+
+int
+spawn_capture(char *const argv[], char **out, int timeout_ms)
+{
+	int fd, st, e;
+
+	if (out)
+		*out = NULL;
+	if ((fd = capture_fd()) < 0)
+		return err_pushsysf(errno, "cannot run %s", argv[0]);
+	if ((st = run_to(argv, fd, fd, timeout_ms)) >= 0 && out)
+		*out = captured(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return st;
+}
+
+int
+spawn_capture_split(char *const argv[], char **out, char **errout, int timeout_ms)
+{
+	int fd, efd = -1, st = -1, e;
+
+	*out = *errout = NULL;
+	if ((fd = capture_fd()) < 0 || (efd = capture_fd()) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return err_pushsysf(e, "cannot run %s", argv[0]);
+	}
+	if ((st = run_to(argv, fd, efd, timeout_ms)) >= 0) {
+		*out = captured(fd);
+		*errout = captured(efd);
+	}
+	e = errno;
+	close(fd), close(efd);
+	errno = e;
+	return st;
 }
 
 const char *

@@ -342,6 +342,12 @@ void nap_ms(long ms);
  * ENOENT: no such program; ETIMEDOUT: killed at the deadline).
  */
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
+/* The bytes of output spawn_capture keeps (more are written, not kept). */
+#define SPAWN_KEEP (64 << 10)
+/* spawn_capture with stdout in *out and stderr in *errout, apart (both
+ * malloc'd, NUL-terminated, their first SPAWN_KEEP bytes; NULL when it did
+ * not run). */
+int spawn_capture_split(char *const argv[], char **out, char **errout, int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
 /*
