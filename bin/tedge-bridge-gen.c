@@ -4,6 +4,7 @@
  *
  *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD
+ *   tedge-bridge-gen [--config-dir DIR] --describe CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --include
  *
  * CLOUD c8y, az or aws makes the bridge file of that cloud (c8y-bridge.conf,
@@ -15,7 +16,10 @@
  * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
  * it). The files in mosquitto-conf/ are this program's: --path prints where
  * one is (for the flows, which must not work it out again), --remove removes
- * it and syncs the directory (nothing to remove is no error). --include
+ * it and syncs the directory (nothing to remove is no error). --describe
+ * prints what the flows say of a cloud: its display name (Cumulocity), then
+ * the path --path prints; an unknown cloud is a usage error in the words
+ * the flows show as theirs. --include
  * adds `include_dir <config-dir>/mosquitto-conf` to the broker's own
  * configuration (tedge init), once. --write of a cloud's bridge gives the
  * certificate and key to the broker's user (root only), on descriptors of
@@ -56,6 +60,7 @@
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --describe CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --include\n"
 "\n"
 "Print or write the mosquitto configuration made from tedge.toml.\n"
@@ -73,6 +78,7 @@ static const char usage_text[] =
 "  -o, --output FILE     replace FILE instead of printing it\n"
 "  -p, --path            print the path of the file in DIR/mosquitto-conf/\n"
 "  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
+"  -d, --describe        print the cloud's display name, then --path's line\n"
 "  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
@@ -706,6 +712,25 @@ file_op(const char *dir, const char *file, int remove)
 	return EXIT_OK;
 }
 
+/*
+ * --describe: what the flows need of a cloud, from the table (lib/cloud.c)
+ * and without reading tedge.toml: its display name, then the path of its
+ * bridge file (last, since a path may hold any byte but NUL). An unknown
+ * cloud, local too, is the usage error the flows show with their usage.
+ */
+static int
+describe(const char *dir, const char *name, int others)
+{
+	const struct cloud *cl = cloud_find(name);
+
+	if (others)
+		die_usage("%s", "--describe goes alone");
+	if (!cl)
+		die_usage("invalid value '%s' for '<CLOUD>': %s", name, keep(cloud_list()));
+	printf("%s\n", cl->display);
+	return file_op(dir, cl->bridge_file, 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -715,6 +740,7 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "path", no_argument, NULL, 'p' },
 		{ "remove", no_argument, NULL, 'r' },
+		{ "describe", no_argument, NULL, 'd' },
 		{ "include", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -725,10 +751,10 @@ main(int argc, char *argv[])
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
-	int ch, wflag = 0, pflag = 0, rflag = 0, iflag = 0, made;
+	int ch, wflag = 0, pflag = 0, rflag = 0, iflag = 0, dflag = 0, made;
 
 	err_setprog(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:wo:prihV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:wo:prdihV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
@@ -745,6 +771,9 @@ main(int argc, char *argv[])
 		case 'r':
 			rflag = 1;
 			break;
+		case 'd':
+			dflag = 1;
+			break;
 		case 'i':
 			iflag = 1;
 			break;
@@ -760,7 +789,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (iflag) {
-		if (wflag + !!output + pflag + rflag)
+		if (wflag + !!output + pflag + rflag + dflag)
 			die_usage("%s", "--include goes alone");
 		if (argc > 0)
 			die_usage("unexpected argument '%s' found", argv[0]);
@@ -786,6 +815,8 @@ main(int argc, char *argv[])
 		die_usage("%s", "--output needs a non-empty file name");
 	if (dir && !*dir)
 		die_usage("%s", "--config-dir needs a non-empty directory");
+	if (dflag)
+		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
 	name = argv[0];
 	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))

@@ -61,6 +61,25 @@ test_expect_success 'usage errors exit 2 and touch nothing' '
 	test_path_is_missing x
 '
 
+test_expect_success '--path and --describe: the file and the display name, no tedge.toml read' '
+	mkdir -p plain &&
+	echo "c8y = [" >plain/tedge.toml &&
+	tedge-bridge-gen --config-dir plain --path c8y >out 2>err &&
+	test_must_be_empty err &&
+	echo "$PWD/plain/mosquitto-conf/c8y-bridge.conf" >expect &&
+	test_cmp expect out &&
+	for c in c8y:Cumulocity az:Azure aws:Aws; do
+		tedge-bridge-gen --config-dir plain --describe ${c%%:*} >out 2>err &&
+		test_must_be_empty err &&
+		printf "%s\n" "${c#*:}" "$PWD/plain/mosquitto-conf/${c%%:*}-bridge.conf" >expect &&
+		test_cmp expect out || return 1
+	done &&
+	usage_fails "^error: invalid value '\''local'\'' for '\''<CLOUD>'\'': c8y, az or aws$" --describe local &&
+	usage_fails "^error: invalid value '\''-x'\'' for '\''<CLOUD>'\'': c8y, az or aws$" --describe -- -x &&
+	usage_fails "^error: --describe goes alone$" --describe --path c8y &&
+	usage_fails "^error: --include goes alone$" --include --describe
+'
+
 test_expect_success 'missing endpoint: the seed'\''s words, alone and under a context' '
 	test_expect_code 1 tedge-bridge-gen c8y >out 2>err &&
 	test_must_be_empty out &&
