@@ -263,7 +263,8 @@ refuse(const char *key, const char *val)
 
 /*
  * The value of key (kept: not to be freed); NULL when it has none. A
- * value that cannot be read, or that the key's check in the key table
+ * value that cannot be read (a device id from a certificate that is none:
+ * `tedge config get`'s words), or that the key's check in the key table
  * refuses, ends the program. Values read from tedge.toml or TEDGE_* were
  * judged by that check when read; it runs again here for the ones that
  * were not: defaults (a path under an odd configuration directory) and
@@ -276,8 +277,10 @@ value(struct cfg *c, const char *key)
 	char *v = NULL;
 	int r;
 
-	if (!k || (r = cfg_get(c, k, &v)) < 0)
+	if (!k)
 		fail();
+	if ((r = cfg_get(c, k, &v)) < 0)
+		die("failed to get the configuration value for key: '%s'", key);
 	if (r > 0)
 		return NULL;
 	keep(v);
@@ -393,12 +396,11 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	key = value(c, "device.key_path");
 	/* thin-edge's rules for a device id (reference cert §0.5), the key's
 	 * check, leave nothing mosquitto could misread in a topic or a
-	 * client id. */
-	if (!(id = value(c, "device.id"))) {
-		err_push("Config value device.id, cannot be read: The device id is read from the device certificate.\n"
-		    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.");
-		fail();
-	}
+	 * client id. Missing, it is what `tedge connect` says first: the
+	 * message, not a cause under ours, as for the endpoint. */
+	if (!(id = value(c, "device.id")))
+		die("%s", "No certificate has been attached to that device, so it has no device id.\n"
+		    "    Run `tedge cert create --device-id <id>` to make one.");
 	root = value(c, cl->root_key);
 	if (!root || !cert || !key) {
 		err_push("'%s' has no value", !root ? cl->root_key :
