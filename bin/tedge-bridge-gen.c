@@ -4,6 +4,7 @@
  *
  *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD
+ *   tedge-bridge-gen [--config-dir DIR] --describe CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --include
  *
  * CLOUD c8y, az or aws makes the bridge file of that cloud (c8y-bridge.conf,
@@ -15,7 +16,10 @@
  * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
  * it). The files in mosquitto-conf/ are this program's: --path prints where
  * one is (for the flows, which must not work it out again), --remove removes
- * it and syncs the directory (nothing to remove is no error). --include
+ * it and syncs the directory (nothing to remove is no error). --describe
+ * prints what the flows say of a cloud: its display name (Cumulocity), then
+ * the path --path prints; an unknown cloud is a usage error in the words
+ * the flows show as theirs. --include
  * adds `include_dir <config-dir>/mosquitto-conf` to the broker's own
  * configuration (tedge init), once. --write of a cloud's bridge gives the
  * certificate and key to the broker's user (root only), on descriptors of
@@ -56,6 +60,7 @@
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --describe CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --include\n"
 "\n"
 "Print or write the mosquitto configuration made from tedge.toml.\n"
@@ -73,6 +78,7 @@ static const char usage_text[] =
 "  -o, --output FILE     replace FILE instead of printing it\n"
 "  -p, --path            print the path of the file in DIR/mosquitto-conf/\n"
 "  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
+"  -d, --describe        print the cloud's display name, then --path's line\n"
 "  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
@@ -256,7 +262,8 @@ refuse(const char *key, const char *val)
 
 /*
  * The value of key (kept: not to be freed); NULL when it has none. A
- * value that cannot be read, or that the key's check in the key table
+ * value that cannot be read (a device id from a certificate that is none:
+ * `tedge config get`'s words), or that the key's check in the key table
  * refuses, ends the program. Values read from tedge.toml or TEDGE_* were
  * judged by that check when read; it runs again here for the ones that
  * were not: defaults (a path under an odd configuration directory) and
@@ -269,8 +276,10 @@ value(struct cfg *c, const char *key)
 	char *v = NULL;
 	int r;
 
-	if (!k || (r = cfg_get(c, k, &v)) < 0)
+	if (!k)
 		fail();
+	if ((r = cfg_get(c, k, &v)) < 0)
+		die("failed to get the configuration value for key: '%s'", key);
 	if (r > 0)
 		return NULL;
 	keep(v);
@@ -386,12 +395,11 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	key = value(c, "device.key_path");
 	/* thin-edge's rules for a device id (reference cert §0.5), the key's
 	 * check, leave nothing mosquitto could misread in a topic or a
-	 * client id. */
-	if (!(id = value(c, "device.id"))) {
-		err_push("Config value device.id, cannot be read: The device id is read from the device certificate.\n"
-		    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.");
-		fail();
-	}
+	 * client id. Missing, it is what `tedge connect` says first: the
+	 * message, not a cause under ours, as for the endpoint. */
+	if (!(id = value(c, "device.id")))
+		die("%s", "No certificate has been attached to that device, so it has no device id.\n"
+		    "    Run `tedge cert create --device-id <id>` to make one.");
 	root = value(c, cl->root_key);
 	if (!root || !cert || !key) {
 		err_push("'%s' has no value", !root ? cl->root_key :
@@ -705,6 +713,25 @@ file_op(const char *dir, const char *file, int remove)
 	return EXIT_OK;
 }
 
+/*
+ * --describe: what the flows need of a cloud, from the table (lib/cloud.c)
+ * and without reading tedge.toml: its display name, then the path of its
+ * bridge file (last, since a path may hold any byte but NUL). An unknown
+ * cloud, local too, is the usage error the flows show with their usage.
+ */
+static int
+describe(const char *dir, const char *name, int others)
+{
+	const struct cloud *cl = cloud_find(name);
+
+	if (others)
+		die_usage("%s", "--describe goes alone");
+	if (!cl)
+		die_usage("invalid value '%s' for '<CLOUD>': %s", name, keep(cloud_list()));
+	printf("%s\n", cl->display);
+	return file_op(dir, cl->bridge_file, 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -714,6 +741,7 @@ main(int argc, char *argv[])
 		{ "output", 'o', "FILE", NULL },
 		{ "path", 'p', NULL, NULL },
 		{ "remove", 'r', NULL, NULL },
+		{ "describe", 'd', NULL, NULL },
 		{ "include", 'i', NULL, NULL },
 		OPT_END
 	};
@@ -722,7 +750,7 @@ main(int argc, char *argv[])
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
-	int ch, wflag, pflag, rflag, iflag, made;
+	int ch, wflag, pflag, rflag, iflag, dflag, made;
 
 	err_setprog(argv[0]);
 	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
@@ -730,11 +758,11 @@ main(int argc, char *argv[])
 			output = optarg;
 	dir = opt_config_dir();
 	wflag = opt_given('w'), pflag = opt_given('p');
-	rflag = opt_given('r'), iflag = opt_given('i');
+	rflag = opt_given('r'), iflag = opt_given('i'), dflag = opt_given('d');
 	argc -= optind;
 	argv += optind;
 	if (iflag) {
-		if (wflag + !!output + pflag + rflag)
+		if (wflag + !!output + pflag + rflag + dflag)
 			die_usage("%s", "--include goes alone");
 		if (argc > 0)
 			die_usage("unexpected argument '%s' found", argv[0]);
@@ -756,6 +784,8 @@ main(int argc, char *argv[])
 		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
+	if (dflag)
+		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
 	name = argv[0];
 	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))

@@ -6,11 +6,14 @@
 #
 # The programs of the toolkit are taken from $TEDGE_EXEC_PATH, else from the
 # directory this library was found in (flow_lib, set by the flow), never
-# from $PATH. Paths under the configuration directory are the C programs'
-# to say: no `cd`, so CDPATH changes nothing either.
+# from $PATH. Paths under the configuration directory, and what a cloud is
+# (which there are, their names, their bridge files), are the C programs' to
+# say: no `cd`, so CDPATH changes nothing either.
 
 unset CDPATH
 flow_name=${0##*/}
+flow_nl='
+'
 flow_bindir=${TEDGE_EXEC_PATH:-${flow_lib%/*}}
 
 # Each program by its path; the environment passes through.
@@ -109,14 +112,30 @@ flow_args () {
 		flow_cloud=$1
 	fi
 	[ -n "$flow_cloud" ] || usage_error "the following required arguments were not provided: <CLOUD>"
-	case $flow_cloud in
-	c8y) flow_title=Cumulocity ;;
-	az) flow_title=Azure ;;
-	aws) flow_title=Aws ;;
-	*) usage_error "invalid value '$flow_cloud' for '<CLOUD>': c8y, az or aws" ;;
-	esac
-	flow_bridge=$(tedge_bridge_gen --path "$flow_cloud") || exit 1
+	flow_describe
 	flow_quiet_unknown_keys
+}
+
+# What a cloud is comes from its table (lib/cloud.c), through
+# `tedge-bridge-gen --describe`: flow_title, its display name (Cumulocity),
+# and flow_bridge, its bridge file. A cloud that is none of them is refused
+# there, and its usage error is shown as the flow's, with the flow's usage.
+flow_describe () {
+	flow_out_=$(tedge_bridge_gen --describe -- "$flow_cloud" 2>&1)
+	case $? in
+	0) ;;
+	2)
+		flow_out_=${flow_out_#error: }
+		usage_error "${flow_out_%"$flow_nl$flow_nl"For more information*}"
+		;;
+	*)
+		printf '%s\n' "$flow_out_" >&2
+		exit 1
+		;;
+	esac
+	# The path is last: it may hold any byte, a newline too.
+	flow_title=${flow_out_%%"$flow_nl"*}
+	flow_bridge=${flow_out_#*"$flow_nl"}
 }
 
 # Warnings about keys of tedge.toml that no program knows, shown once: the

@@ -21,6 +21,24 @@ const struct cloud clouds[] = {
 };
 const size_t nclouds = LEN(clouds);
 
+char *
+cloud_list(void)
+{
+	size_t i, n = 1;
+	char *s;
+
+	for (i = 0; i < nclouds; i++)
+		n += strlen(clouds[i].name) + 4;
+	s = xmalloc(n);
+	*s = '\0';
+	for (i = 0; i < nclouds; i++) {
+		if (i > 0)
+			strcat(s, i + 1 < nclouds ? ", " : " or ");
+		strcat(s, clouds[i].name);
+	}
+	return s;
+}
+
 const struct cloud *
 cloud_find(const char *name)
 {

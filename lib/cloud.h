@@ -30,6 +30,8 @@ struct cloud {
 extern const struct cloud clouds[];
 extern const size_t nclouds;
 
+/* The clouds' names as a choice, "c8y, az or aws"; malloc'd. */
+char *cloud_list(void);
 /* The cloud called name, or NULL. */
 const struct cloud *cloud_find(const char *name);
 /* The topic the bridge tells its state on ("1" up, "0" down); malloc'd. */

@@ -22,59 +22,57 @@ paths_config_dir(const char *opt)
 	return SYSCONFDIR "/tedge";
 }
 
-/* dir/prog when it is an executable there; malloc'd, or NULL. */
+/* dir/prog when we may execute it; malloc'd, or NULL. */
 static char *
-tool_in(const char *dir, const char *prog)
+in_dir(const char *dir, const char *prog)
 {
-	char *path;
+	char *p;
 
 	if (!dir || !*dir)
 		return NULL;
-	path = path_join(dir, prog);
-	if (access(path, X_OK) == 0)
-		return path;
-	free(path);
+	p = path_join(dir, prog);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
 	return NULL;
 }
 
 char *
 tool_path(const char *prog)
 {
-	char self[PATH_MAX], *slash, *path;
+	char self[PATH_MAX], *slash, *p;
 	ssize_t n;
 
-	if ((path = tool_in(getenv("TEDGE_EXEC_PATH"), prog)))
-		return path;
+	if ((p = in_dir(getenv("TEDGE_EXEC_PATH"), prog)))
+		return p;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/'))) {
 			*slash = '\0';
-			if ((path = tool_in(self, prog)))
-				return path;
+			if ((p = in_dir(self, prog)))
+				return p;
 		}
 	}
-	if ((path = tool_in(BINDIR, prog)))
-		return path;
-	errno = ENOENT;
-	err_push("%s is not installed (looked next to %s and in %s)", prog,
-	    progname, BINDIR);
-	return NULL;
+	return in_dir(BINDIR, prog);
 }
 
 int
 exec_tool(const char *prog, char **argv)
 {
-	char *path = tool_path(prog);
-	int e;
+	char *p = tool_path(prog);
+	int e = ENOENT;
 
-	if (!path)
-		return -1;
-	execv(path, argv);
-	e = errno;
-	err_pushsysf(e, "cannot run %s", path);
-	free(path);
-	errno = e;
+	if (!p) {
+		err_push("%s is not installed (looked next to %s and in %s)", prog,
+		    progname, BINDIR);
+	} else {
+		execv(p, argv);
+		e = errno;
+		err_pushsysf(e, "cannot run %s", p);
+		free(p);
+	}
+	errno = e;	/* after the push, which may change it */
 	return -1;
 }
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Running other programs: argv, no shell, output captured, time bounded. */
+/* Running other programs: argv, no shell, output captured, time bounded;
+ * and finding them on PATH. */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -14,7 +16,7 @@
 
 #include "tedge.h"
 
-#define KEEP (64 << 10)	/* output kept for messages; the rest is drained */
+#define KEEP SPAWN_KEEP	/* output kept; the rest is drained */
 
 long long
 clock_ms(void)
@@ -119,57 +121,41 @@ nap_ms(long ms)
 		;
 }
 
-int
-spawn_capture(char *const argv[], char **out, int timeout_ms)
+/*
+ * Runs argv with stdin from in (-1: /dev/null), stdout on fd, stderr on
+ * errfd (-1: ours), in a process group of its own unless fg: the contract
+ * of spawn_run, the output left to the caller.
+ */
+static int
+run_to(char *const argv[], int in, int fd, int errfd, int fg, int timeout_ms)
 {
-	return spawn_run(argv, NULL, out, timeout_ms);
-}
-
-int
-spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout_ms)
-{
-	int fd, efd[2], status = 0, err = 0, in = -1;
+	int efd[2], status = 0, err = 0;
 	long long deadline;
 	long nap = 1;
 	pid_t pid, w;
 
-	if (out)
-		*out = NULL;
-	if (io && io->in && (in = input_fd(io->in, io->inlen)) < 0)
-		return -1;
-	if ((fd = capture_fd()) < 0) {
-		err = errno;
-		if (in >= 0)
-			close(in);
-		return err_pushsysf(err, "cannot run %s", argv[0]);
-	}
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe(efd) < 0 || fcntl(efd[1], F_SETFD, FD_CLOEXEC) < 0) {
 		err = errno;
-		close(fd);
-		if (in >= 0)
-			close(in);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if ((pid = fork()) < 0) {
 		err = errno;
-		close(fd), close(efd[0]), close(efd[1]);
-		if (in >= 0)
-			close(in);
+		close(efd[0]), close(efd[1]);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if (pid == 0) {
 		/* Its own process group, so a deadline kills its children
 		 * too; unless it is to share our terminal's signals. */
-		if (!io || !io->fg)
+		if (!fg)
 			setpgid(0, 0);
 		if (in < 0)
 			in = open("/dev/null", O_RDONLY);
 		if (in >= 0)
 			dup2(in, 0);
 		dup2(fd, 1);
-		if (!io || !io->errout)
-			dup2(fd, 2);
+		if (errfd >= 0)
+			dup2(errfd, 2);
 		close(efd[0]);
 		execvp(argv[0], argv);
 		err = errno;
@@ -178,8 +164,6 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 		_exit(127);
 	}
 	close(efd[1]);
-	if (in >= 0)
-		close(in);
 	deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : 0;
 	/* Polled, not waited for: the deadline holds without signals. */
 	for (;;) {
@@ -187,7 +171,7 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		if (deadline && clock_ms() >= deadline) {
-			if (!io || !io->fg)
+			if (!fg)
 				kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -203,9 +187,6 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 	    read(efd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
 		err = 0;
 	close(efd[0]);
-	if (!err && out)
-		*out = captured(fd);
-	close(fd);
 	if (err == ETIMEDOUT)
 		err_push("%s did not finish within %d ms and was killed",
 		    argv[0], timeout_ms);
@@ -213,6 +194,48 @@ spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout
 		err_pushsysf(err, "cannot run %s", argv[0]);
 	errno = err;	/* after the push, which may change it */
 	return err ? -1 : status;
+}
+
+int
+spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout_ms)
+{
+	static const struct spawn_io none;
+	int in = -1, fd = -1, efd = -1, st = -1, e;
+
+	if (!io)
+		io = &none;
+	if (out)
+		*out = NULL;
+	if (io->err)
+		*io->err = NULL;
+	if (io->in && (in = input_fd(io->in, io->inlen)) < 0)
+		return -1;
+	if ((fd = capture_fd()) < 0 || (io->err && (efd = capture_fd()) < 0)) {
+		e = errno;
+		err_pushsysf(e, "cannot run %s", argv[0]);
+		goto out;
+	}
+	st = run_to(argv, in, fd, io->err ? efd : io->errout ? -1 : fd, io->fg, timeout_ms);
+	if (st >= 0 && out)
+		*out = captured(fd);
+	if (st >= 0 && io->err)
+		*io->err = captured(efd);
+out:
+	e = errno;
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	if (efd >= 0)
+		close(efd);
+	errno = e;
+	return st;
+}
+
+int
+spawn_capture(char *const argv[], char **out, int timeout_ms)
+{
+	return spawn_run(argv, NULL, out, timeout_ms);
 }
 
 const char *
@@ -227,4 +250,41 @@ spawn_status_text(int status)
 	else
 		snprintf(buf, sizeof(buf), "ended with status %d", status);
 	return buf;
+}
+
+/* A regular file we may execute. */
+static int
+is_program(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char *
+find_program(const char *prog, const char *dir)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	char *d, *f;
+
+	if (!path)
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path;; p = e + 1) {
+		e = p + strcspn(p, ":");
+		d = e > p ? xstrndup(p, (size_t)(e - p)) : xstrdup(".");
+		f = path_join(d, prog);
+		free(d);
+		if (is_program(f))
+			return f;
+		free(f);
+		if (!*e)
+			break;
+	}
+	if (!dir)
+		return NULL;
+	f = path_join(dir, prog);
+	if (is_program(f))
+		return f;
+	free(f);
+	return NULL;
 }

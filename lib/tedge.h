@@ -98,14 +98,17 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  */
 const char *paths_config_dir(const char *opt);
 /*
- * Replaces the process with the toolkit program prog (e.g. "tedge-config"),
- * looked for in $TEDGE_EXEC_PATH, then next to the running binary, then in
- * BINDIR, never on $PATH. Returns only on failure: -1 with the cause pushed
- * (errno ENOENT when prog is in none of them).
+ * Where the toolkit program prog (e.g. "tedge-config") is: in
+ * $TEDGE_EXEC_PATH, else next to the running binary, else in BINDIR, never
+ * on $PATH. malloc'd (caller frees), or NULL when it is in none of them.
+ */
+char *tool_path(const char *prog);
+/*
+ * Replaces the process with the toolkit program prog, found by tool_path.
+ * Returns only on failure: -1 with the cause pushed (errno ENOENT when prog
+ * is in none of the places).
  */
 int exec_tool(const char *prog, char **argv);
-/* Where exec_tool finds prog; malloc'd, or NULL with the cause pushed. */
-char *tool_path(const char *prog);
 /* "<dir>/<name>" with one slash between; malloc'd, caller frees. */
 char *path_join(const char *dir, const char *name);
 /*
@@ -347,20 +350,34 @@ void nap_ms(long ms);
  * ENOENT: no such program; ETIMEDOUT: killed at the deadline).
  */
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
-/* What else a child may be given: bytes for its stdin (in a file in memory,
- * never argv or the environment: a secret may pass), its stderr left as
- * ours so that only stdout is captured, and our process group (fg), so
- * that a ^C on the terminal ends it with us. */
+/* The bytes of output spawn_capture keeps (more are written, not kept). */
+#define SPAWN_KEEP (64 << 10)
+/*
+ * What else a child may be given: bytes for its stdin (in a file in memory,
+ * never argv or the environment: a secret may pass); its stderr captured
+ * apart into *err (malloc'd, its first SPAWN_KEEP bytes), or left as ours
+ * (errout) so that only stdout is captured; and our process group (fg), so
+ * that a ^C on the terminal ends it with us.
+ */
 struct spawn_io {
 	const void *in;
 	size_t inlen;
 	int errout;
 	int fg;
+	char **err;
 };
 /* spawn_capture, with io (NULL: as spawn_capture). */
 int spawn_run(char *const argv[], const struct spawn_io *io, char **out,
     int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
+/*
+ * The program prog (a name, no slash) where execvp would find it on $PATH
+ * (an empty entry is the working directory; no PATH at all is
+ * /usr/sbin:/usr/bin:/sbin:/bin), else in dir when dir is not NULL: the
+ * path of a regular file we may execute, malloc'd (caller frees); NULL
+ * when there is none. Only to choose between ways of doing one thing.
+ */
+char *find_program(const char *prog, const char *dir);
 
 #endif

@@ -8,6 +8,14 @@ test_expect_success 'output of stdout and stderr is captured, with the exit code
 	test_cmp expect actual
 '
 
+test_expect_success 'split: stdout and stderr each in a text of its own' '
+	tedge-test spawn-split 0 sh -c "echo err1 >&2; echo out; echo err2 >&2; exit 4" >actual &&
+	printf "%s\n" out: out err: err1 err2 "status: exited with 4" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 1 tedge-test spawn-split 0 no-such-program-here 2>err &&
+	test_grep "cannot run no-such-program-here: No such file or directory (os error 2)" err
+'
+
 test_expect_success 'arguments are passed verbatim, no shell in between' '
 	tedge-test spawn 0 printf "%s|" "a b" "\$HOME" ";x" >actual &&
 	printf "%s\n" "a b|\$HOME|;x|status: exited with 0" >expect &&

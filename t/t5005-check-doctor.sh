@@ -174,6 +174,49 @@ test_expect_success 'bridge: the file was made for another endpoint' '
 	test_grep "Run \`tedge reconnect c8y\`." err
 '
 
+test_expect_success 'bridge: a file edited by hand: a warning, and the layers after it' '
+	B="$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf" &&
+	cp "$B" bridge.saved &&
+	test_when_finished "mv bridge.saved \"$B\"" &&
+	sed "s/^keepalive_interval .*/keepalive_interval 5/" bridge.saved >"$B" &&
+	n=$(grep -n "^keepalive_interval" "$B" | cut -d: -f1) &&
+	was=$(sed -n "s/^keepalive_interval //p" bridge.saved) &&
+	tedge-check doctor c8y >out 2>err &&
+	test_must_be_empty out &&
+	echo "WARN bridge: $B differs from what the configuration gives, from line $n on (\"keepalive_interval 5\", where the configuration gives \"keepalive_interval $was\"): mosquitto runs what the file says. Run \`tedge reconnect c8y\`, which makes it again." >expect &&
+	grep "^WARN" err >got &&
+	test_cmp expect got &&
+	test_grep "^ok   bridge: " err &&
+	test_grep "^The connection to Cumulocity works.$" err
+'
+
+test_expect_success 'bridge: a line added, or the last newline gone: said so' '
+	B="$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf" &&
+	cp "$B" bridge.saved &&
+	test_when_finished "mv bridge.saved \"$B\"" &&
+	n=$(($(wc -l <bridge.saved) + 1)) &&
+	echo "topic extra/# out 1 c8y/ \"\"" >>"$B" &&
+	tedge-check doctor c8y 2>err &&
+	test_grep "^WARN bridge: $B differs from what the configuration gives, from line $n on (\"topic extra/# out 1 c8y/ \\\\\"\\\\\"\", where the configuration gives the end of the file)" err &&
+	n=$((n - 1)) &&
+	last=$(tail -n 1 bridge.saved) &&
+	printf "%s" "$(cat bridge.saved)" >"$B" &&
+	tedge-check doctor c8y 2>err &&
+	test_grep "^WARN bridge: $B differs from what the configuration gives, from line $n on (.*, without a newline, where the configuration gives " err
+'
+
+test_expect_success 'bridge: no bridge file made to compare with: a warning that says why' '
+	mkdir -p failing &&
+	printf "%s\n" "#!/bin/sh" "printf \"Error: failed\\n\\nCaused by:\\n    0: one\\n    1: the reason\\n\" >&2" \
+		"exit 1" >failing/tedge-bridge-gen &&
+	chmod +x failing/tedge-bridge-gen &&
+	TEDGE_EXEC_PATH=$PWD/failing tedge-check doctor c8y 2>err &&
+	echo "WARN bridge: doctor cannot tell whether $TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf is what the configuration gives: \`tedge-bridge-gen c8y\` makes none (the reason)." >expect &&
+	grep "^WARN" err >got &&
+	test_cmp expect got &&
+	test_grep "^The connection to Cumulocity works.$" err
+'
+
 test_expect_success 'bridge: mosquitto runs none (a broker without it)' '
 	port=$(tedge-test free-port) &&
 	{ check_user_line && echo "listener $port 127.0.0.1" && echo "allow_anonymous true"; } >plain.conf &&

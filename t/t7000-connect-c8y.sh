@@ -32,6 +32,21 @@ test_expect_success 'without c8y.url: the seed'\''s error, nothing printed befor
 	test_cmp "$seed/missing-url.err" err
 '
 
+test_expect_success 'without a certificate: what to do, nothing printed before it' '
+	mkdir -p nocert &&
+	tedge-config --config-dir nocert set c8y.url example.cumulocity.com &&
+	test_expect_code 1 tedge --config-dir nocert connect c8y >out 2>err &&
+	test_must_be_empty out &&
+	cat >expect <<-\EOF &&
+	Error: failed to execute `tedge connect`.
+
+	Caused by:
+	    No certificate has been attached to that device, so it has no device id.
+	        Run `tedge cert create --device-id <id>` to make one.
+	EOF
+	test_cmp expect err
+'
+
 test_expect_success 'connect c8y prints the seed, line for line, and succeeds' '
 	tedge connect c8y >out 2>err &&
 	sed "s/systemd/runit/" "$seed/connect.out" >expect &&

@@ -246,6 +246,18 @@ test_expect_success 'a key that is not the certificate'\''s: stopped at validati
 	test_path_is_missing "$bridge"
 '
 
+test_expect_success 'a cloud that is none: the usage error with the flow'\''s usage, nothing done' '
+	for f in connect disconnect reconnect; do
+		test_expect_code 2 tedge $f azure >out 2>err &&
+		test_must_be_empty out &&
+		echo "error: invalid value '\''azure'\'' for '\''<CLOUD>'\'': c8y, az or aws" >expect &&
+		echo >>expect &&
+		tedge $f --help | head -n 1 >>expect &&
+		test_cmp expect err || return 1
+	done &&
+	test_path_is_missing "$bridge"
+'
+
 test_expect_success 'out-of-range --wait and --timeout: usage errors before any step' '
 	{ cp "$C8Y_STANDIN_DIR/devices" devices.before 2>/dev/null || : >devices.before; } &&
 	for o in "--wait 0" "--wait 100000" "--timeout 0" "--timeout 05" "--wait 1.5"; do

@@ -130,7 +130,7 @@ char *
 est_request(const char *const *args, const char *secret, const char *csr,
     EVP_PKEY *key, const char *id)
 {
-	struct spawn_io io = { NULL, 0, 1, 1 };
+	struct spawn_io io = { NULL, 0, 1, 1, NULL };
 	char *in, *out = NULL;
 	int st;
 

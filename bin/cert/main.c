@@ -161,8 +161,11 @@ run_tool(const char *prog, const char *const *args, const struct spawn_io *io,
 
 	if (out)
 		*out = NULL;
-	if (!(argv[n++] = tool_path(prog)))
-		return -1;
+	if (!(argv[n++] = tool_path(prog))) {
+		errno = ENOENT;
+		return err_push("%s is not installed (looked next to %s and in %s)",
+		    prog, progname, BINDIR);
+	}
 	if (dir) {
 		argv[n++] = xstrdup("--config-dir");
 		argv[n++] = xstrdup(dir);

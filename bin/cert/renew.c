@@ -72,7 +72,7 @@ static char *
 token(void)
 {
 	static const char *const args[] = { "token", "c8y", NULL };
-	struct spawn_io io = { NULL, 0, 1, 1 };
+	struct spawn_io io = { NULL, 0, 1, 1, NULL };
 	char *out;
 	int st;
 

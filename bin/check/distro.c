@@ -342,37 +342,13 @@ version_hazard(struct run *run, const char *version, const char *conf)
 	    a, b, c));
 }
 
-/* prog on PATH, else in dir; kept, or NULL. */
-static char *
-on_path(struct run *run, const char *prog, const char *dir)
-{
-	const char *path = getenv("PATH");
-	char *copy, *d, *save, *p;
-
-	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-	for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		p = path_join(*d ? d : ".", prog);
-		if (access(p, X_OK) == 0) {
-			free(copy);
-			return keep(run, p);
-		}
-		free(p);
-	}
-	free(copy);
-	p = path_join(dir, prog);
-	if (access(p, X_OK) == 0)
-		return keep(run, p);
-	free(p);
-	return NULL;
-}
-
 const char *
 version_from_cmd(struct run *run, int timeout_ms)
 {
 	char opt[] = "-h", *argv[3], *out = NULL;
 	int st;
 
-	if (!(argv[0] = on_path(run, "mosquitto", "/usr/sbin")) || timeout_ms <= 0)
+	if (!(argv[0] = keep(run, find_program("mosquitto", "/usr/sbin"))) || timeout_ms <= 0)
 		return NULL;
 	argv[1] = opt, argv[2] = NULL;
 	st = spawn_capture(argv, &out, timeout_ms > 2000 ? 2000 : timeout_ms);
@@ -581,37 +557,6 @@ apparmor_advice(struct run *run, const struct denial *d)
 
 /* --- the service definition --------------------------------------------------- */
 
-/* prog of the toolkit: $TEDGE_EXEC_PATH, else next to this program, else
- * BINDIR, as the programs find each other; kept, or NULL. */
-static char *
-tool(struct run *run, const char *prog)
-{
-	const char *dirs[3];
-	char self[PATH_MAX], *slash, *p;
-	ssize_t n;
-	size_t i;
-
-	dirs[0] = getenv("TEDGE_EXEC_PATH");
-	dirs[1] = NULL;
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			dirs[1] = self;
-		}
-	}
-	dirs[2] = BINDIR;
-	for (i = 0; i < LEN(dirs); i++) {
-		if (!dirs[i] || !*dirs[i])
-			continue;
-		p = path_join(dirs[i], prog);
-		if (access(p, X_OK) == 0)
-			return keep(run, p);
-		free(p);
-	}
-	return NULL;
-}
-
 /* `tedge-svc diagnose mosquitto`: its line when it exits 0 with one; any
  * other answer (1 nothing wrong, 2 no such verb, 4, 5...) adds nothing. */
 static const char *
@@ -621,7 +566,7 @@ svc_diagnose(struct run *run)
 	int st, t = left_ms(run);
 
 	argv[1] = verb, argv[2] = svc, argv[3] = NULL;
-	if (!(argv[0] = tool(run, "tedge-svc")) || t == 0)
+	if (!(argv[0] = keep(run, tool_path("tedge-svc"))) || t == 0)
 		return NULL;
 	st = spawn_capture(argv, &out, t > 5000 ? 5000 : t);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out) {

@@ -2,9 +2,12 @@
 /*
  * doctor.c: `tedge-check doctor`: every layer in order, one line each, and
  * the first one that fails with what to do about it (with what the
- * distribution did to the broker, from distro.c).
+ * distribution did to the broker, from distro.c). The bridge file is
+ * compared with what `tedge-bridge-gen CLOUD` makes of the configuration
+ * (their address lines first: the more precise reason), not parsed.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,24 +59,151 @@ layer_fail(const struct run *run, const struct cloud *cl, const char *layer)
 	die("the connection to %s fails at the %s layer", cl->display, layer);
 }
 
-/* The host and port of the address line of a bridge file, or NULL. */
+/*
+ * The bridge file as the configuration makes it now: what `tedge-bridge-gen
+ * CLOUD` prints, the program that writes it (doctor does not make it a
+ * second time). Kept; NULL when it cannot tell, *why then saying so (kept).
+ */
 static char *
-bridge_address(struct run *run, const char *path)
+bridge_made(struct run *run, const struct cloud *cl, const char **why)
 {
-	char *buf, *p, *e, *a = NULL;
-	size_t len;
+	char opt[] = "--config-dir", *argv[5], *out, *err, *l, *e;
+	struct spawn_io io = { NULL, 0, 0, 0, NULL };
+	int st, t = left_ms(run), errnum;
 
-	if (!(buf = fs_read(path, 1 << 20, &len)))
+	*why = NULL;
+	if (!(argv[0] = keep(run, tool_path("tedge-bridge-gen")))) {
+		*why = "tedge-bridge-gen is not installed";
 		return NULL;
-	for (p = buf; *p; p = *e ? e + 1 : e) {
-		e = p + strcspn(p, "\n");
-		if (!strncmp(p, "address ", 8)) {
-			a = xstrndup(p + 8, (size_t)(e - p - 8));
-			break;
-		}
 	}
-	free(buf);
-	return a ? keep(run, a) : NULL;
+	argv[1] = opt;
+	argv[2] = keep(run, xstrdup(run->cfgdir));
+	argv[3] = keep(run, xstrdup(cl->name));
+	argv[4] = NULL;
+	io.err = &err;
+	st = spawn_run(argv, &io, &out, t > 5000 ? 5000 : t > 0 ? t : 1);
+	errnum = errno;
+	keep(run, out), keep(run, err);
+	if (st < 0) {
+		*why = keep(run, xasprintf("`tedge-bridge-gen %s` did not run (%s)", cl->name,
+		    errnum == ETIMEDOUT ? "out of time" : strerror(errnum)));
+		err_clear();
+		return NULL;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return out;
+	debug(run, "tedge-bridge-gen %s %s: %s", cl->name, spawn_status_text(st), err);
+	/* The reason: its innermost cause, the last line it wrote, without
+	 * the indent and number of the Caused by: list. */
+	for (e = err + strlen(err); e > err && (e[-1] == '\n' || e[-1] == ' '); e--)
+		;
+	*e = '\0';
+	l = strrchr(err, '\n');
+	l = (l ? l + 1 : err) + strspn(l ? l + 1 : err, " ");
+	if (l[strspn(l, "0123456789")] == ':' && l[0] != ':')
+		l += strspn(l, "0123456789") + 1;
+	l += strspn(l, " ");
+	*why = keep(run, xasprintf("`tedge-bridge-gen %s` makes none (%s)", cl->name,
+	    *l ? l : spawn_status_text(st)));
+	return NULL;
+}
+
+/* The line that starts with "address " in text, without it; kept, or NULL. */
+static const char *
+address_line(struct run *run, const char *text)
+{
+	const char *p, *e;
+
+	for (p = text; *p; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		if (!strncmp(p, "address ", 8))
+			return keep(run, xstrndup(p + 8, (size_t)(e - p - 8)));
+	}
+	return NULL;
+}
+
+/*
+ * The first line where a and b differ (1 for the first line), where it
+ * starts in each in *pa and *pb; 0 when they are the same text.
+ */
+static size_t
+first_difference(const char *a, const char *b, const char **pa, const char **pb)
+{
+	size_t line, na, nb;
+
+	for (line = 1; *a || *b; line++) {
+		na = strcspn(a, "\n");
+		nb = strcspn(b, "\n");
+		if (na != nb || strncmp(a, b, na) || (a[na] == '\n') != (b[nb] == '\n')) {
+			*pa = a, *pb = b;
+			return line;
+		}
+		a += na + (a[na] == '\n');
+		b += nb + (b[nb] == '\n');
+	}
+	return 0;
+}
+
+/* The line at p for a message: quoted, cut after 80 bytes; kept. */
+static const char *
+shown_line(struct run *run, const char *p)
+{
+	size_t n = strcspn(p, "\n"), cut = n > 80 ? 80 : n;
+	char *l, *q;
+
+	if (!*p)
+		return "the end of the file";
+	while (cut < n && cut > 0 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+		cut--;
+	l = xstrndup(p, cut);
+	q = quote_debug(l);
+	free(l);
+	keep(run, q);
+	if (cut < n)
+		return keep(run, xasprintf("%s...", q));
+	if (!p[n])
+		return keep(run, xasprintf("%s, without a newline", q));
+	return q;
+}
+
+/*
+ * The bridge file at path against what the configuration makes: another
+ * address fails the layer (the bridge goes elsewhere); any other difference
+ * is a warning, as is a configuration that makes none, and the layers go
+ * on: mosquitto runs what the file says, which may still work.
+ */
+static void
+bridge_compare(struct run *run, const struct cloud *cl, const char *path)
+{
+	const char *why, *want, *addr, *pa, *pb;
+	char *made, *disk;
+	size_t len, line;
+
+	if (!(made = bridge_made(run, cl, &why))) {
+		layer_warn("bridge", "doctor cannot tell whether %s is what the configuration gives: %s.",
+		    path, why);
+		return;
+	}
+	if (!(disk = fs_read(path, 1 << 20, &len)))
+		disk = xstrdup("");
+	keep(run, disk);
+	err_clear();
+	want = address_line(run, made);
+	addr = address_line(run, disk);
+	if (!addr || !want || strcmp(addr, want)) {
+		set_problem(run, "the bridge connects to %s, the configuration says %s",
+		    addr ? addr : "nowhere", want ? want : "nothing");
+		err_push("%s was made for another configuration. Run `tedge reconnect %s`.",
+		    path, cl->name);
+		layer_fail(run, cl, "bridge");
+	}
+	/* What was kept of a larger text is compared as far as it goes. */
+	if (strlen(made) >= SPAWN_KEEP)
+		disk[strlen(disk) > strlen(made) ? strlen(made) : strlen(disk)] = '\0';
+	if ((line = first_difference(disk, made, &pa, &pb)) == 0)
+		return;
+	layer_warn("bridge", "%s differs from what the configuration gives, from line %zu on (%s, where the configuration gives %s): mosquitto runs what the file says. Run `tedge reconnect %s`, which makes it again.",
+	    path, line, shown_line(run, pa), shown_line(run, pb), cl->name);
 }
 
 /*
@@ -102,7 +232,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	struct stat st;
 	struct sess s;
 	struct inc inc;
-	char d[64], *path, *addr, *want, *bconf;
+	char d[64], *path, *bconf;
 	const char *v, *hazard;
 	int r;
 
@@ -190,7 +320,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	if ((v = broker_version(&s)) && (hazard = version_hazard(run, v, bconf)))
 		layer_warn("local broker", "%s", hazard);
 
-	/* bridge: the file, the address in it, mosquitto's word */
+	/* bridge: the file, as the configuration makes it; mosquitto's word */
 	path = keep(run, xasprintf("%s/mosquitto-conf/%s", run->cfgdir, cl->bridge_file));
 	if (stat(path, &st) < 0) {
 		err_pushsysf(errno, "cannot read %s", path);
@@ -198,16 +328,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 		err_push("There is no bridge to %s. Run `tedge connect %s`.", cl->display, cl->name);
 		layer_fail(run, cl, "bridge");
 	}
-	addr = bridge_address(run, path);
-	want = keep(run, xasprintf("%s:%s", ep.host, ep.port));
-	err_clear();
-	if (!addr || strcmp(addr, want)) {
-		set_problem(run, "the bridge connects to %s, the configuration says %s",
-		    addr ? addr : "nowhere", want);
-		err_push("%s was made for another configuration. Run `tedge reconnect %s`.",
-		    path, cl->name);
-		layer_fail(run, cl, "bridge");
-	}
+	bridge_compare(run, cl, path);
 	if (bridge_wait(&s, cl) < 0) {
 		if (s.timedout && s.health < 0)
 			distro_explain(run, &inc, 0, keep(run, xasprintf("mosquitto runs no bridge to %s: nothing on %s.",

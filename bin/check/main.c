@@ -31,7 +31,8 @@
  * the root certificates, and, for doctor,
  * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
  * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
- * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
+ * `tedge-svc diagnose mosquitto`, and doctor runs `tedge-bridge-gen CLOUD` to
+ * compare the bridge file with what the configuration makes. Writes nothing. Messages go to stderr;
  * stdout stays empty.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.

@@ -60,21 +60,9 @@ is_exec_file(const char *p)
 int
 on_path(const char *cmd)
 {
-	const char *path = getenv("PATH"), *p, *e;
-	char buf[4096];
-	int ok = 0;
+	char *p = find_program(cmd, NULL);
+	int ok = p != NULL;
 
-	if (!path)
-		path = "/usr/sbin:/usr/bin:/sbin:/bin";
-	for (p = path; !ok; p = e + 1) {
-		e = strchr(p, ':');
-		if (!e)
-			e = p + strlen(p);
-		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - p),
-		    e > p ? p : ".", cmd) < (int)sizeof(buf))
-			ok = is_exec_file(buf);
-		if (!*e)
-			break;
-	}
+	free(p);
 	return ok;
 }

@@ -18,6 +18,9 @@
  *   tedge-test spawn TIMEOUT_MS CMD [ARGS]
  *	lib/spawn.c: prints what CMD wrote, then "status: <text>"; a failure
  *	to run prints the error chain and exits 1.
+ *   tedge-test spawn-split TIMEOUT_MS CMD [ARGS]
+ *	The same with stdout and stderr apart: "out:", what CMD wrote on
+ *	stdout, "err:", what it wrote on stderr, then the status line.
  *   tedge-test free-port
  *	Prints a TCP port on 127.0.0.1 that is free right now.
  */
@@ -194,17 +197,23 @@ free_port(void)
 }
 
 static int
-spawn(int argc, char **argv)
+spawn(int argc, char **argv, int split)
 {
-	char *out;
+	char *out, *err = NULL;
+	struct spawn_io io = { NULL, 0, 0, 0, &err };
 	int st;
 
 	if (argc < 2)
 		return EXIT_USAGE;
-	if ((st = spawn_capture(argv + 1, &out, atoi(argv[0]))) < 0)
+	st = spawn_run(argv + 1, split ? &io : NULL, &out, atoi(argv[0]));
+	if (st < 0)
 		die("spawn failed");
-	printf("%sstatus: %s\n", out, spawn_status_text(st));
-	free(out);
+	if (split)
+		printf("out:\n%serr:\n%s", out, err);
+	else
+		fputs(out, stdout);
+	printf("status: %s\n", spawn_status_text(st));
+	free(out), free(err);
 	return EXIT_OK;
 }
 
@@ -212,7 +221,7 @@ spawn(int argc, char **argv)
 static int
 spawn_io(int argc, char **argv)
 {
-	struct spawn_io io = { NULL, 0, 1 };
+	struct spawn_io io = { NULL, 0, 1, 0, NULL };
 	char *out, in[65536];
 	int st;
 
@@ -238,7 +247,9 @@ main(int argc, char *argv[])
 	else if (argc >= 2 && !strcmp(argv[1], "bench"))
 		r = bench(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "spawn"))
-		r = spawn(argc - 2, argv + 2);
+		r = spawn(argc - 2, argv + 2, 0);
+	else if (argc >= 2 && !strcmp(argv[1], "spawn-split"))
+		r = spawn(argc - 2, argv + 2, 1);
 	else if (argc >= 2 && !strcmp(argv[1], "spawn-io"))
 		r = spawn_io(argc - 2, argv + 2);
 	else if (argc == 2 && !strcmp(argv[1], "free-port"))
@@ -248,6 +259,7 @@ main(int argc, char *argv[])
 		    "       tedge-test bench RUNS CMD...\n"
 		    "       tedge-test spawn TIMEOUT_MS CMD...\n"
 		    "       tedge-test spawn-io TIMEOUT_MS CMD... <INPUT\n"
+		    "       tedge-test spawn-split TIMEOUT_MS CMD...\n"
 		    "       tedge-test free-port\n", stderr);
 	return r;
 }
