@@ -6,9 +6,9 @@
  * session carry; run.c keeps strings until exit, prints Debug: lines and
  * keeps the deadline; conf.c reads the configuration, the device and its
  * certificate; probe.c is the raw TLS/MQTT prober that tells who refused
- * whom; sess.c is the libmosquitto session and what goes through the local
- * broker; doctor.c is the doctor's layers; distro.c what real
- * distributions do to the broker (libc only).
+ * whom; sess.c is the libmosquitto session, the direct session to the
+ * cloud and what goes through the local broker; doctor.c is the doctor's
+ * layers; distro.c what real distributions do to the broker (libc only).
  */
 #ifndef TEDGE_CHECK_H
 #define TEDGE_CHECK_H
@@ -189,6 +189,15 @@ char *client_id(struct run *run);
 int local_open(struct sess *s, struct run *run);
 int bridge_wait(struct sess *s, const struct cloud *cl);
 int roundtrip(struct sess *s, const struct cloud *cl);
+/*
+ * The direct MQTT/TLS session to the cloud's endpoint ep as register opens
+ * it: client id run->dev.id, certificate run->dev.cert and key run->dev.key
+ * (device_load's), trusting run->dev.root. 0; or -1 with the session
+ * closed and the causes pushed: a refused connection is replayed by the
+ * prober and explained; s->timedout when nothing answered within the
+ * deadline (the caller says what it was waiting for).
+ */
+int direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struct endpoint *ep);
 
 /* doctor.c */
 int cmd_doctor(struct run *run, const struct cloud *cl);

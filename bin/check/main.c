@@ -159,9 +159,6 @@ cmd_register(struct run *run, const struct cloud *cl)
 {
 	static const char what[] = "failed to create the device in Cumulocity";
 	struct endpoint ep;
-	struct tlsconf t;
-	struct probe p;
-	struct stat st;
 	struct sess s;
 	char *msg;
 	int r, suback;
@@ -171,36 +168,12 @@ cmd_register(struct run *run, const struct cloud *cl)
 	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 || device_load(run, cl) < 0)
 		die(what);
 	device_warn_soon(run);
-	memset(&t, 0, sizeof(t));
-	if (stat(run->dev.root, &st) == 0 && S_ISDIR(st.st_mode))
-		t.capath = run->dev.root;
-	else
-		t.cafile = run->dev.root;
-	t.cert = run->dev.cert;
-	t.key = run->dev.key;
-	if (sess_open(&s, run, ep.host, atoi(ep.port), run->dev.id, &t) < 0) {
+	if (direct_open(&s, run, cl, &ep) < 0) {
 		if (s.timedout) {
-			sess_close(&s);
 			err_clear();
 			err_push("Timed-out attempting to create device in Cumulocity: no answer from %s within %g s.",
 			    ep.text, run->bound);
-			die(what);
 		}
-		if (s.connack > 0) {
-			sess_close(&s);
-			die(what);
-		}
-		/* libmosquitto says little about TLS: ask OpenSSL who refused
-		 * whom, with the time that is left. */
-		sess_close(&s);
-		err_clear();
-		probe_init(&p, run, &ep, cl);
-		r = probe_run(&p, run->dev.root, run->dev.cert, run->dev.key);
-		probe_free(&p);
-		if (r == PR_OK)
-			err_push("%s accepted the connection on a second try: try again", ep.text);
-		else
-			explain(&p, r);
 		die(what);
 	}
 	/* The subscription to s/e and the 100 go out together: MQTT keeps a
