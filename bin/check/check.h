@@ -127,6 +127,7 @@ struct run {
 	int cfg_ok;		/* cfg_load succeeded */
 	int debugging;
 	double opt_timeout, opt_wait;	/* -1 when not given */
+	const char *opt_cert;	/* register --cert, NULL when not given */
 	double bound;		/* the seconds the deadline was set from */
 	long long deadline;	/* CLOCK_MONOTONIC, ms: every wait ends here */
 	unsigned conn_seq;	/* for unique client ids */

@@ -3,7 +3,7 @@
  * tedge-check: is the device connected, and if not, where does it break.
  *
  *   tedge-check broker [--wait SECS]
- *   tedge-check register c8y [--timeout SECS]
+ *   tedge-check register c8y [--cert PATH] [--timeout SECS]
  *   tedge-check cloud c8y|az|aws [--timeout SECS]
  *   tedge-check cert
  *   tedge-check doctor c8y|az|aws [--timeout SECS]
@@ -15,7 +15,10 @@
  * connection to c8y.mqtt with the device certificate, 100,<id>,<type> on
  * s/us, done on its PUBACK. A failure is explained: the certificate and key
  * are checked with OpenSSL first, and a refused connection is replayed as
- * a plain OpenSSL handshake, which tells who refused whom and why.
+ * a plain OpenSSL handshake, which tells who refused whom and why. With
+ * --cert PATH the session uses PATH instead of device.cert_path (same key,
+ * same device id: PATH must have the same CN), which is how a renewed
+ * <cert>.new is validated (tedge-cert runs it).
  * cloud: a round trip through the local broker and the bridge, sent once
  * the bridge says it is up on its health topic.
  * cert: the device certificate and key: present, readable, paired, valid.
@@ -63,7 +66,8 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  broker [--wait SECS]           The local MQTT broker accepts connections\n"
-"  register c8y [--timeout SECS]  Create the device in Cumulocity (direct MQTT/TLS)\n"
+"  register c8y [--cert PATH] [--timeout SECS]\n"
+"                                 Create the device in Cumulocity (direct MQTT/TLS)\n"
 "  cloud c8y|az|aws [--timeout SECS]\n"
 "                                 A round trip through the local broker and the bridge\n"
 "  cert                           The device certificate and key are usable\n"
@@ -74,6 +78,8 @@ static const char usage_text[] =
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -t, --timeout SECS     bound of the whole command (default: broker 2, others 10)\n"
 "  -w, --wait SECS        broker: try again until the broker accepts, for at most SECS\n"
+"  -C, --cert PATH        register: use this certificate (same key and device id)\n"
+"                         instead of device.cert_path\n"
 "  -d, --debug            tell what is done, on stderr (also TEDGE_DEBUG=1)\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
@@ -154,10 +160,46 @@ cmd_cert(struct run *run)
 	return EXIT_OK;
 }
 
+/*
+ * register --cert PATH: PATH stands in for the device certificate, with the
+ * device's key (what validates a renewed <cert>.new). The device id stays
+ * the configured certificate's, so PATH must have the same CN.
+ */
+static int
+use_cert(struct run *run)
+{
+	const char *path = run->opt_cert;
+	char *id, *cn, *qid, *qcn;
+	int r;
+
+	if ((r = cfg_get_str(&run->cfg, "device.id", &id)) != 0 || !*id) {
+		if (r == 0)
+			free(id);
+		if (r >= 0)
+			err_push("the device certificate %s has no common name", run->dev.cert);
+		return err_push("Cannot read the device id from the device certificate.");
+	}
+	keep(run, id);
+	if (!(cn = pem_cert_cn(path)))
+		return err_push("The certificate %s given by --cert cannot be read.", path);
+	keep(run, cn);
+	if (!*cn)
+		return err_push("The certificate %s has no common name: a new certificate must keep the device id, %s.",
+		    path, id);
+	if (strcmp(cn, id)) {
+		qcn = keep(run, quote_debug(cn));
+		qid = keep(run, quote_debug(id));
+		return err_push("The certificate %s is for the device %s (its common name), not for %s, the device id of %s: a new certificate must keep the device id.",
+		    path, qcn, qid, run->dev.cert);
+	}
+	run->dev.cert = keep(run, xstrdup(path));
+	return 0;
+}
+
 static int
 cmd_register(struct run *run, const struct cloud *cl)
 {
-	static const char what[] = "failed to create the device in Cumulocity";
+	const char *what = "failed to create the device in Cumulocity";
 	struct endpoint ep;
 	struct sess s;
 	char *msg;
@@ -165,8 +207,11 @@ cmd_register(struct run *run, const struct cloud *cl)
 
 	need_config(run);
 	set_deadline(run, timeout_or(run, 10));
-	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 || device_load(run, cl) < 0)
-		die(what);
+	if (run->opt_cert)
+		what = keep(run, xasprintf("%s with the certificate %s", what, run->opt_cert));
+	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 ||
+	    (run->opt_cert && use_cert(run) < 0) || device_load(run, cl) < 0)
+		die("%s", what);
 	device_warn_soon(run);
 	if (direct_open(&s, run, cl, &ep) < 0) {
 		if (s.timedout) {
@@ -174,7 +219,7 @@ cmd_register(struct run *run, const struct cloud *cl)
 			err_push("Timed-out attempting to create device in Cumulocity: no answer from %s within %g s.",
 			    ep.text, run->bound);
 		}
-		die(what);
+		die("%s", what);
 	}
 	/* The subscription to s/e and the 100 go out together: MQTT keeps a
 	 * connection's packets in order, so the subscription is in place
@@ -182,13 +227,13 @@ cmd_register(struct run *run, const struct cloud *cl)
 	suback = s.nsubacks + 1;
 	if ((r = mosquitto_subscribe(s.m, NULL, "s/e", 1)) != MOSQ_ERR_SUCCESS) {
 		sess_err(&s, r);
-		die(what);
+		die("%s", what);
 	}
 	msg = keep(run, xasprintf("100,%s,%s", run->dev.id, run->dev.type));
 	debug(run, "publishing %s on s/us", msg);
 	if ((r = mosquitto_publish(s.m, &s.pubmid, "s/us", (int)strlen(msg), msg, 1, false)) != MOSQ_ERR_SUCCESS) {
 		sess_err(&s, r);
-		die(what);
+		die("%s", what);
 	}
 	while ((!s.pubacked || s.nsubacks < suback) && !s.error[0] && !s.subfail) {
 		if (sess_step(&s) < 0) {
@@ -199,19 +244,19 @@ cmd_register(struct run *run, const struct cloud *cl)
 			} else {
 				err_push("Cumulocity closed the connection");
 			}
-			die(what);
+			die("%s", what);
 		}
 	}
 	if (s.subfail) {
 		err_push("Cumulocity refused the subscription to s/e");
-		die(what);
+		die("%s", what);
 	}
 	/* An answer already on its way is read before the verdict. */
 	if (!s.error[0])
 		mosquitto_loop(s.m, 0, 1);
 	if (s.error[0]) {
 		err_push("Cumulocity answered %s", s.error);
-		die(what);
+		die("%s", what);
 	}
 	sess_close(&s);
 	return EXIT_OK;
@@ -264,6 +309,7 @@ main(int argc, char *argv[])
 		OPT_CONFIG_DIR,
 		{ "timeout", 't', "SECS", "broker register cloud doctor" },
 		{ "wait", 'w', "SECS", "broker" },
+		{ "cert", 'C', "PATH", "register" },
 		{ "debug", 'd', NULL, NULL },
 		OPT_END
 	};
@@ -283,6 +329,11 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 't': run->opt_timeout = secs_arg("--timeout", optarg); break;
 		case 'w': run->opt_wait = secs_arg("--wait", optarg); break;
+		case 'C':
+			if (!*optarg)
+				die_usage("--cert needs a non-empty path");
+			run->opt_cert = optarg;
+			break;
 		case 'd': run->debugging = 1; break;
 		}
 	}
