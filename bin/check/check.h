@@ -7,8 +7,9 @@
  * keeps the deadline; conf.c reads the configuration, the device and its
  * certificate; probe.c is the raw TLS/MQTT prober that tells who refused
  * whom; sess.c is the libmosquitto session, the direct session to the
- * cloud and what goes through the local broker; doctor.c is the doctor's
- * layers; distro.c what real distributions do to the broker (libc only).
+ * cloud and what goes through the local broker; token.c gets Cumulocity's
+ * JWT; doctor.c is the doctor's layers; distro.c what real distributions
+ * do to the broker (libc only).
  */
 #ifndef TEDGE_CHECK_H
 #define TEDGE_CHECK_H
@@ -24,6 +25,7 @@
 struct addrinfo;
 struct cloud;
 struct mosquitto;
+struct mosquitto_message;
 struct run;
 
 /* An endpoint: host without brackets, port, and both as the user wrote. */
@@ -103,6 +105,9 @@ struct sess {
 	char version[64];
 	/* register */
 	char error[256];	/* a SmartREST error on s/e */
+	/* token: every message that is none of the above goes here when set */
+	void (*on_msg)(struct sess *s, const struct mosquitto_message *msg);
+	void *data;		/* on_msg's */
 };
 
 struct tlsconf {
@@ -199,6 +204,9 @@ int roundtrip(struct sess *s, const struct cloud *cl);
  * deadline (the caller says what it was waiting for).
  */
 int direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struct endpoint *ep);
+
+/* token.c */
+int cmd_token(struct run *run, const struct cloud *cl);
 
 /* doctor.c */
 int cmd_doctor(struct run *run, const struct cloud *cl);

@@ -4,6 +4,7 @@
  *
  *   tedge-check broker [--wait SECS]
  *   tedge-check register c8y [--cert PATH] [--timeout SECS]
+ *   tedge-check token c8y [--timeout SECS]
  *   tedge-check cloud c8y|az|aws [--timeout SECS]
  *   tedge-check cert
  *   tedge-check doctor c8y|az|aws [--timeout SECS]
@@ -19,6 +20,9 @@
  * --cert PATH the session uses PATH instead of device.cert_path (same key,
  * same device id: PATH must have the same CN), which is how a renewed
  * <cert>.new is validated (tedge-cert runs it).
+ * token: the JWT Cumulocity gives the device (71,<jwt> on s/dat for a
+ * message on s/uat), on stdout: through the local broker when the bridge
+ * is up, else by a direct session as register opens it (token.c).
  * cloud: a round trip through the local broker and the bridge, sent once
  * the bridge says it is up on its health topic.
  * cert: the device certificate and key: present, readable, paired, valid.
@@ -35,7 +39,7 @@
  * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
  * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
  * `tedge-svc diagnose mosquitto`. Writes nothing. Messages go to stderr;
- * stdout stays empty.
+ * stdout stays empty, but for the token.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
  *
@@ -68,6 +72,7 @@ static const char usage_text[] =
 "  broker [--wait SECS]           The local MQTT broker accepts connections\n"
 "  register c8y [--cert PATH] [--timeout SECS]\n"
 "                                 Create the device in Cumulocity (direct MQTT/TLS)\n"
+"  token c8y [--timeout SECS]     Print the JWT Cumulocity gives the device\n"
 "  cloud c8y|az|aws [--timeout SECS]\n"
 "                                 A round trip through the local broker and the bridge\n"
 "  cert                           The device certificate and key are usable\n"
@@ -84,8 +89,8 @@ static const char usage_text[] =
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
 "\n"
-"SECS may have a fraction (0.5). Nothing is printed on stdout; doctor prints\n"
-"one line per layer on stderr.\n"
+"SECS may have a fraction (0.5). Nothing is printed on stdout but the token;\n"
+"doctor prints one line per layer on stderr.\n"
 "\n"
 "Exit status: 0 the check passed; 1 it failed; 2 usage error.\n";
 
@@ -293,13 +298,14 @@ secs_arg(const char *opt, const char *s)
 	return v;
 }
 
-enum { C_BROKER, C_REGISTER, C_CLOUD, C_CERT, C_DOCTOR };
+enum { C_BROKER, C_REGISTER, C_CLOUD, C_CERT, C_DOCTOR, C_TOKEN };
 static const struct cmd cmds[] = {
 	{ "broker", C_BROKER, 0, 0, NULL },
 	{ "register", C_REGISTER, 1, 1, "'register' needs a cloud: c8y" },
 	{ "cloud", C_CLOUD, 1, 1, "'cloud' needs a cloud: c8y, az or aws" },
 	{ "cert", C_CERT, 0, 0, NULL },
 	{ "doctor", C_DOCTOR, 1, 1, "'doctor' needs a cloud: c8y, az or aws" },
+	{ "token", C_TOKEN, 1, 1, "'token' needs a cloud: c8y" },
 };
 
 int
@@ -307,7 +313,7 @@ main(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,
-		{ "timeout", 't', "SECS", "broker register cloud doctor" },
+		{ "timeout", 't', "SECS", "broker register cloud doctor token" },
 		{ "wait", 'w', "SECS", "broker" },
 		{ "cert", 'C', "PATH", "register" },
 		{ "debug", 'd', NULL, NULL },
@@ -340,9 +346,11 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	c = opt_cmd(argc, argv, cmds, LEN(cmds), "subcommand");
-	if (c->min && (!(cl = cloud_find(argv[1])) || (c->id == C_REGISTER && strcmp(cl->name, "c8y"))))
+	if (c->min && (!(cl = cloud_find(argv[1])) ||
+	    ((c->id == C_REGISTER || c->id == C_TOKEN) && strcmp(cl->name, "c8y"))))
 		die_usage("invalid cloud '%s' for '%s': %s", argv[1], c->name,
-		    c->id == C_REGISTER ? "only c8y has a device registration" : "c8y, az or aws");
+		    c->id == C_REGISTER ? "only c8y has a device registration" :
+		    c->id == C_TOKEN ? "only c8y gives a token" : "c8y, az or aws");
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -364,6 +372,7 @@ main(int argc, char *argv[])
 	case C_REGISTER: r = cmd_register(run, cl); break;
 	case C_CLOUD: r = cmd_cloud(run, cl); break;
 	case C_CERT: r = cmd_cert(run); break;
+	case C_TOKEN: r = cmd_token(run, cl); break;
 	default: r = cmd_doctor(run, cl); break;
 	}
 	mosquitto_lib_cleanup();

@@ -2,7 +2,7 @@
 /*
  * sess.c: an MQTT session over libmosquitto (open, one step of the event
  * loop, subscribe, close), bounded by the deadline; the direct session to
- * the cloud with the device certificate (register); and what goes
+ * the cloud with the device certificate (register, token); and what goes
  * through the local broker: the connection to it, the wait for the bridge,
  * the round trip to the cloud.
  */
@@ -90,6 +90,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 		snprintf(s->version, sizeof(s->version), "%.*s", n > 63 ? 63 : n, pl);
 	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
 		s->health = n == 1 && pl[0] == '1' ? 1 : 0;
+	} else if (s->on_msg) {
+		s->on_msg(s, msg);
 	} else if (s->cl) {
 		if (answered(s->cl, msg))
 			s->answered = 1;
