@@ -61,10 +61,10 @@ bin/tedge-bridge-gen: bin/tedge-bridge-gen.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-bridge-gen.o $(TEDGE_LIBS)
 
 # One program from bin/check/: main.c, the run's state, the configuration,
-# the prober, the session, the doctor, and distro.c (libc only), what
-# distributions do to the broker.
+# the prober, the session, Cumulocity's token, the doctor, and distro.c
+# (libc only), what distributions do to the broker.
 CHECKOBJ = bin/check/main.o bin/check/run.o bin/check/conf.o bin/check/probe.o \
-	bin/check/sess.o bin/check/doctor.o bin/check/distro.o
+	bin/check/sess.o bin/check/token.o bin/check/doctor.o bin/check/distro.o
 
 $(CHECKOBJ): $(HDR) bin/check/check.h config.mk Makefile
 

@@ -6,9 +6,10 @@
  * session carry; run.c keeps strings until exit, prints Debug: lines and
  * keeps the deadline; conf.c reads the configuration, the device and its
  * certificate; probe.c is the raw TLS/MQTT prober that tells who refused
- * whom; sess.c is the libmosquitto session and what goes through the local
- * broker; doctor.c is the doctor's layers; distro.c what real
- * distributions do to the broker (libc only).
+ * whom; sess.c is the libmosquitto session, the direct session to the
+ * cloud and what goes through the local broker; token.c gets Cumulocity's
+ * JWT; doctor.c is the doctor's layers; distro.c what real distributions
+ * do to the broker (libc only).
  */
 #ifndef TEDGE_CHECK_H
 #define TEDGE_CHECK_H
@@ -24,6 +25,7 @@
 struct addrinfo;
 struct cloud;
 struct mosquitto;
+struct mosquitto_message;
 struct run;
 
 /* An endpoint: host without brackets, port, and both as the user wrote. */
@@ -103,6 +105,9 @@ struct sess {
 	char version[64];
 	/* register */
 	char error[256];	/* a SmartREST error on s/e */
+	/* token: every message that is none of the above goes here when set */
+	void (*on_msg)(struct sess *s, const struct mosquitto_message *msg);
+	void *data;		/* on_msg's */
 };
 
 struct tlsconf {
@@ -127,6 +132,7 @@ struct run {
 	int cfg_ok;		/* cfg_load succeeded */
 	int debugging;
 	double opt_timeout, opt_wait;	/* -1 when not given */
+	const char *opt_cert;	/* register --cert, NULL when not given */
 	double bound;		/* the seconds the deadline was set from */
 	long long deadline;	/* CLOCK_MONOTONIC, ms: every wait ends here */
 	unsigned conn_seq;	/* for unique client ids */
@@ -189,6 +195,18 @@ char *client_id(struct run *run);
 int local_open(struct sess *s, struct run *run);
 int bridge_wait(struct sess *s, const struct cloud *cl);
 int roundtrip(struct sess *s, const struct cloud *cl);
+/*
+ * The direct MQTT/TLS session to the cloud's endpoint ep as register opens
+ * it: client id run->dev.id, certificate run->dev.cert and key run->dev.key
+ * (device_load's), trusting run->dev.root. 0; or -1 with the session
+ * closed and the causes pushed: a refused connection is replayed by the
+ * prober and explained; s->timedout when nothing answered within the
+ * deadline (the caller says what it was waiting for).
+ */
+int direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struct endpoint *ep);
+
+/* token.c */
+int cmd_token(struct run *run, const struct cloud *cl);
 
 /* doctor.c */
 int cmd_doctor(struct run *run, const struct cloud *cl);

@@ -3,7 +3,8 @@
  * tedge-check: is the device connected, and if not, where does it break.
  *
  *   tedge-check broker [--wait SECS]
- *   tedge-check register c8y [--timeout SECS]
+ *   tedge-check register c8y [--cert PATH] [--timeout SECS]
+ *   tedge-check token c8y [--timeout SECS]
  *   tedge-check cloud c8y|az|aws [--timeout SECS]
  *   tedge-check cert
  *   tedge-check doctor c8y|az|aws [--timeout SECS]
@@ -15,7 +16,13 @@
  * connection to c8y.mqtt with the device certificate, 100,<id>,<type> on
  * s/us, done on its PUBACK. A failure is explained: the certificate and key
  * are checked with OpenSSL first, and a refused connection is replayed as
- * a plain OpenSSL handshake, which tells who refused whom and why.
+ * a plain OpenSSL handshake, which tells who refused whom and why. With
+ * --cert PATH the session uses PATH instead of device.cert_path (same key,
+ * same device id: PATH must have the same CN), which is how a renewed
+ * <cert>.new is validated (tedge-cert runs it).
+ * token: the JWT Cumulocity gives the device (71,<jwt> on s/dat for a
+ * message on s/uat), on stdout: through the local broker when the bridge
+ * is up, else by a direct session as register opens it (token.c).
  * cloud: a round trip through the local broker and the bridge, sent once
  * the bridge says it is up on its health topic.
  * cert: the device certificate and key: present, readable, paired, valid.
@@ -32,8 +39,8 @@
  * <config-dir>/mosquitto-conf/<cloud>-bridge.conf, mosquitto's configuration
  * and, when the broker fails, the kernel's log; it may run `mosquitto -h` and
  * `tedge-svc diagnose mosquitto`, and doctor runs `tedge-bridge-gen CLOUD` to
- * compare the bridge file with what the configuration makes. Writes nothing. Messages go to stderr;
- * stdout stays empty.
+ * compare the bridge file with what the configuration makes. Writes
+ * nothing. Messages go to stderr; stdout stays empty, but for the token.
  *
  * Exit: 0 the check passed; 1 it failed (Error: says why); 2 usage.
  *
@@ -64,7 +71,9 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  broker [--wait SECS]           The local MQTT broker accepts connections\n"
-"  register c8y [--timeout SECS]  Create the device in Cumulocity (direct MQTT/TLS)\n"
+"  register c8y [--cert PATH] [--timeout SECS]\n"
+"                                 Create the device in Cumulocity (direct MQTT/TLS)\n"
+"  token c8y [--timeout SECS]     Print the JWT Cumulocity gives the device\n"
 "  cloud c8y|az|aws [--timeout SECS]\n"
 "                                 A round trip through the local broker and the bridge\n"
 "  cert                           The device certificate and key are usable\n"
@@ -75,12 +84,14 @@ static const char usage_text[] =
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -t, --timeout SECS     bound of the whole command (default: broker 2, others 10)\n"
 "  -w, --wait SECS        broker: try again until the broker accepts, for at most SECS\n"
+"  -C, --cert PATH        register: use this certificate (same key and device id)\n"
+"                         instead of device.cert_path\n"
 "  -d, --debug            tell what is done, on stderr (also TEDGE_DEBUG=1)\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
 "\n"
-"SECS may have a fraction (0.5). Nothing is printed on stdout; doctor prints\n"
-"one line per layer on stderr.\n"
+"SECS may have a fraction (0.5). Nothing is printed on stdout but the token;\n"
+"doctor prints one line per layer on stderr.\n"
 "\n"
 "Exit status: 0 the check passed; 1 it failed; 2 usage error.\n";
 
@@ -155,54 +166,66 @@ cmd_cert(struct run *run)
 	return EXIT_OK;
 }
 
+/*
+ * register --cert PATH: PATH stands in for the device certificate, with the
+ * device's key (what validates a renewed <cert>.new). The device id stays
+ * the configured certificate's, so PATH must have the same CN.
+ */
+static int
+use_cert(struct run *run)
+{
+	const char *path = run->opt_cert;
+	char *id, *cn, *qid, *qcn;
+	int r;
+
+	if ((r = cfg_get_str(&run->cfg, "device.id", &id)) != 0 || !*id) {
+		if (r == 0)
+			free(id);
+		if (r >= 0)
+			err_push("the device certificate %s has no common name", run->dev.cert);
+		return err_push("Cannot read the device id from the device certificate.");
+	}
+	keep(run, id);
+	if (!(cn = pem_cert_cn(path)))
+		return err_push("The certificate %s given by --cert cannot be read.", path);
+	keep(run, cn);
+	if (!*cn)
+		return err_push("The certificate %s has no common name: a new certificate must keep the device id, %s.",
+		    path, id);
+	if (strcmp(cn, id)) {
+		qcn = keep(run, quote_debug(cn));
+		qid = keep(run, quote_debug(id));
+		return err_push("The certificate %s is for the device %s (its common name), not for %s, the device id of %s: a new certificate must keep the device id.",
+		    path, qcn, qid, run->dev.cert);
+	}
+	run->dev.cert = keep(run, xstrdup(path));
+	return 0;
+}
+
 static int
 cmd_register(struct run *run, const struct cloud *cl)
 {
-	static const char what[] = "failed to create the device in Cumulocity";
+	const char *what = "failed to create the device in Cumulocity";
 	struct endpoint ep;
-	struct tlsconf t;
-	struct probe p;
-	struct stat st;
 	struct sess s;
 	char *msg;
 	int r, suback;
 
 	need_config(run);
 	set_deadline(run, timeout_or(run, 10));
-	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 || device_load(run, cl) < 0)
-		die(what);
+	if (run->opt_cert)
+		what = keep(run, xasprintf("%s with the certificate %s", what, run->opt_cert));
+	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 ||
+	    (run->opt_cert && use_cert(run) < 0) || device_load(run, cl) < 0)
+		die("%s", what);
 	device_warn_soon(run);
-	memset(&t, 0, sizeof(t));
-	if (stat(run->dev.root, &st) == 0 && S_ISDIR(st.st_mode))
-		t.capath = run->dev.root;
-	else
-		t.cafile = run->dev.root;
-	t.cert = run->dev.cert;
-	t.key = run->dev.key;
-	if (sess_open(&s, run, ep.host, atoi(ep.port), run->dev.id, &t) < 0) {
+	if (direct_open(&s, run, cl, &ep) < 0) {
 		if (s.timedout) {
-			sess_close(&s);
 			err_clear();
 			err_push("Timed-out attempting to create device in Cumulocity: no answer from %s within %g s.",
 			    ep.text, run->bound);
-			die(what);
 		}
-		if (s.connack > 0) {
-			sess_close(&s);
-			die(what);
-		}
-		/* libmosquitto says little about TLS: ask OpenSSL who refused
-		 * whom, with the time that is left. */
-		sess_close(&s);
-		err_clear();
-		probe_init(&p, run, &ep, cl);
-		r = probe_run(&p, run->dev.root, run->dev.cert, run->dev.key);
-		probe_free(&p);
-		if (r == PR_OK)
-			err_push("%s accepted the connection on a second try: try again", ep.text);
-		else
-			explain(&p, r);
-		die(what);
+		die("%s", what);
 	}
 	/* The subscription to s/e and the 100 go out together: MQTT keeps a
 	 * connection's packets in order, so the subscription is in place
@@ -210,13 +233,13 @@ cmd_register(struct run *run, const struct cloud *cl)
 	suback = s.nsubacks + 1;
 	if ((r = mosquitto_subscribe(s.m, NULL, "s/e", 1)) != MOSQ_ERR_SUCCESS) {
 		sess_err(&s, r);
-		die(what);
+		die("%s", what);
 	}
 	msg = keep(run, xasprintf("100,%s,%s", run->dev.id, run->dev.type));
 	debug(run, "publishing %s on s/us", msg);
 	if ((r = mosquitto_publish(s.m, &s.pubmid, "s/us", (int)strlen(msg), msg, 1, false)) != MOSQ_ERR_SUCCESS) {
 		sess_err(&s, r);
-		die(what);
+		die("%s", what);
 	}
 	while ((!s.pubacked || s.nsubacks < suback) && !s.error[0] && !s.subfail) {
 		if (sess_step(&s) < 0) {
@@ -227,19 +250,19 @@ cmd_register(struct run *run, const struct cloud *cl)
 			} else {
 				err_push("Cumulocity closed the connection");
 			}
-			die(what);
+			die("%s", what);
 		}
 	}
 	if (s.subfail) {
 		err_push("Cumulocity refused the subscription to s/e");
-		die(what);
+		die("%s", what);
 	}
 	/* An answer already on its way is read before the verdict. */
 	if (!s.error[0])
 		mosquitto_loop(s.m, 0, 1);
 	if (s.error[0]) {
 		err_push("Cumulocity answered %s", s.error);
-		die(what);
+		die("%s", what);
 	}
 	sess_close(&s);
 	return EXIT_OK;
@@ -276,13 +299,14 @@ secs_arg(const char *opt, const char *s)
 	return v;
 }
 
-enum { C_BROKER, C_REGISTER, C_CLOUD, C_CERT, C_DOCTOR };
+enum { C_BROKER, C_REGISTER, C_CLOUD, C_CERT, C_DOCTOR, C_TOKEN };
 static const struct cmd cmds[] = {
 	{ "broker", C_BROKER, 0, 0, NULL },
 	{ "register", C_REGISTER, 1, 1, "'register' needs a cloud: c8y" },
 	{ "cloud", C_CLOUD, 1, 1, "'cloud' needs a cloud: c8y, az or aws" },
 	{ "cert", C_CERT, 0, 0, NULL },
 	{ "doctor", C_DOCTOR, 1, 1, "'doctor' needs a cloud: c8y, az or aws" },
+	{ "token", C_TOKEN, 1, 1, "'token' needs a cloud: c8y" },
 };
 
 int
@@ -290,8 +314,9 @@ main(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,
-		{ "timeout", 't', "SECS", "broker register cloud doctor" },
+		{ "timeout", 't', "SECS", "broker register cloud doctor token" },
 		{ "wait", 'w', "SECS", "broker" },
+		{ "cert", 'C', "PATH", "register" },
 		{ "debug", 'd', NULL, NULL },
 		OPT_END
 	};
@@ -311,15 +336,22 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 't': run->opt_timeout = secs_arg("--timeout", optarg); break;
 		case 'w': run->opt_wait = secs_arg("--wait", optarg); break;
+		case 'C':
+			if (!*optarg)
+				die_usage("--cert needs a non-empty path");
+			run->opt_cert = optarg;
+			break;
 		case 'd': run->debugging = 1; break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	c = opt_cmd(argc, argv, cmds, LEN(cmds), "subcommand");
-	if (c->min && (!(cl = cloud_find(argv[1])) || (c->id == C_REGISTER && strcmp(cl->name, "c8y"))))
+	if (c->min && (!(cl = cloud_find(argv[1])) ||
+	    ((c->id == C_REGISTER || c->id == C_TOKEN) && strcmp(cl->name, "c8y"))))
 		die_usage("invalid cloud '%s' for '%s': %s", argv[1], c->name,
-		    c->id == C_REGISTER ? "only c8y has a device registration" : "c8y, az or aws");
+		    c->id == C_REGISTER ? "only c8y has a device registration" :
+		    c->id == C_TOKEN ? "only c8y gives a token" : "c8y, az or aws");
 
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -341,6 +373,7 @@ main(int argc, char *argv[])
 	case C_REGISTER: r = cmd_register(run, cl); break;
 	case C_CLOUD: r = cmd_cloud(run, cl); break;
 	case C_CERT: r = cmd_cert(run); break;
+	case C_TOKEN: r = cmd_token(run, cl); break;
 	default: r = cmd_doctor(run, cl); break;
 	}
 	mosquitto_lib_cleanup();

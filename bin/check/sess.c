@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sess.c: an MQTT session over libmosquitto (open, one step of the event
- * loop, subscribe, close), bounded by the deadline, and what goes through
- * the local broker: the connection to it, the wait for the bridge, the
- * round trip to the cloud.
+ * loop, subscribe, close), bounded by the deadline; the direct session to
+ * the cloud with the device certificate (register, token); and what goes
+ * through the local broker: the connection to it, the wait for the bridge,
+ * the round trip to the cloud.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,6 +90,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 		snprintf(s->version, sizeof(s->version), "%.*s", n > 63 ? 63 : n, pl);
 	} else if (s->cl && !strcmp(msg->topic, s->health_topic)) {
 		s->health = n == 1 && pl[0] == '1' ? 1 : 0;
+	} else if (s->on_msg) {
+		s->on_msg(s, msg);
 	} else if (s->cl) {
 		if (answered(s->cl, msg))
 			s->answered = 1;
@@ -261,6 +266,41 @@ sess_subscribe(struct sess *s, const char *topic, int qos)
 	if (s->subfail)
 		return err_push("the broker refused the subscription to %s", topic);
 	return 0;
+}
+
+/* --- the direct session to the cloud ---------------------------------------- */
+
+int
+direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struct endpoint *ep)
+{
+	struct tlsconf t;
+	struct probe p;
+	struct stat st;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if (stat(run->dev.root, &st) == 0 && S_ISDIR(st.st_mode))
+		t.capath = run->dev.root;
+	else
+		t.cafile = run->dev.root;
+	t.cert = run->dev.cert;
+	t.key = run->dev.key;
+	debug(run, "direct session with the certificate %s and the key %s", t.cert, t.key);
+	if (sess_open(s, run, ep->host, atoi(ep->port), run->dev.id, &t) == 0)
+		return 0;
+	sess_close(s);
+	if (s->timedout || s->connack > 0)
+		return -1;
+	/* libmosquitto says little about TLS: ask OpenSSL who refused whom,
+	 * with the time that is left. */
+	err_clear();
+	probe_init(&p, run, ep, cl);
+	r = probe_run(&p, run->dev.root, run->dev.cert, run->dev.key);
+	probe_free(&p);
+	if (r == PR_OK)
+		return err_push("%s accepted the connection on a second try: try again", ep->text);
+	explain(&p, r);
+	return -1;
 }
 
 /* --- the local broker, the bridge, the round trip --------------------------- */
