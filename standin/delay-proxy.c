@@ -123,6 +123,20 @@ static int nconns, nextid;
 static long long delay_us = 50000, start;
 static const char *report_path;
 static int opt_proc, opt_nagle, opt_verbose, stalled;
+
+/* What a side waits for: reading into in while it has room, writing out
+ * what is due on out. */
+static short
+way_events(const struct way *in, const struct way *out, long long t)
+{
+	short ev = 0;
+
+	if (!in->eof_read && in->queued < QUEUE_MAX)
+		ev |= POLLIN;
+	if (out->head && out->head->due <= t && !stalled)
+		ev |= POLLOUT;
+	return ev;
+}
 static int sigpipe_[2];
 
 static long long
@@ -654,27 +668,14 @@ main(int argc, char *argv[])
 				if (next < 0 || c->rst_at < next)
 					next = c->rst_at;
 			}
-			/* the device's side */
-			ev = 0;
-			if (!c->up.eof_read && c->up.queued < QUEUE_MAX && !c->refused)
-				ev |= POLLIN;
-			if (c->down.head && c->down.head->due <= t && !stalled)
-				ev |= POLLOUT;
-			/* (a side at its end is left out unless written to:
-			 * it would wake poll for nothing) */
+			/* the device's side, then the cloud's; a side at its end
+			 * is left out unless written to: it would wake poll for
+			 * nothing */
+			ev = c->refused ? 0 : way_events(&c->up, &c->down, t);
 			pfd[n].fd = ev || !c->up.eof_read ? c->dfd : -1;
 			pfd[n].events = ev;
 			pc[n++] = c;
-			/* the cloud's side */
-			ev = 0;
-			if (c->connecting)
-				ev |= POLLOUT;
-			else if (c->cfd >= 0) {
-				if (!c->down.eof_read && c->down.queued < QUEUE_MAX)
-					ev |= POLLIN;
-				if (c->up.head && c->up.head->due <= t && !stalled)
-					ev |= POLLOUT;
-			}
+			ev = c->connecting ? POLLOUT : c->cfd >= 0 ? way_events(&c->down, &c->up, t) : 0;
 			pfd[n].fd = ev || !c->down.eof_read ? c->cfd : -1;
 			pfd[n].events = ev;
 			pc[n++] = c;

@@ -66,6 +66,28 @@ self_signed(X509 *x)
 	return !X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x));
 }
 
+/*
+ * old again, self-signed: same subject (so the same CN) and key, new
+ * dates; as PEM (*len bytes). Dies with what, and notself as its cause
+ * when old is not self-signed.
+ */
+static char *
+self_again(X509 *old, EVP_PKEY *key, const char *notself, const char *what, size_t *len)
+{
+	char *pem;
+	X509 *x;
+
+	if (!self_signed(old)) {
+		err_push("%s", notself);
+		die("%s", what);
+	}
+	if (!(x = make_cert(key, X509_get_subject_name(old))) ||
+	    !(pem = pem_of(wr_x509, x, len)))
+		die("%s", what);
+	X509_free(x);
+	return pem;
+}
+
 /* The token Cumulocity gives the device (tedge-check token c8y), or NULL:
  * tedge-check said why. */
 static char *
@@ -112,22 +134,18 @@ renew_new(const char *cloud)
 	char *new_path = xasprintf("%s.new", cert_path), *pem = NULL, *csr, *jwt, *id;
 	static const char *const args[] = { "reenroll", "c8y", NULL };
 	const char *ca = opt_ca;
+	char notself[4200];
 	EVP_PKEY *key;
 	size_t len;
-	X509 *old, *x;
+	X509 *old;
 
 	current(cert_path, key_path, &old, &key, what);
 	if (!ca)
 		ca = self_signed(old) ? "self-signed" : "c8y";
 	if (!strcmp(ca, "self-signed")) {
-		if (!self_signed(old)) {
-			err_push("Cannot renew certificate with self-signed ca: %s is not self-signed", cert_path);
-			die("%s", what);
-		}
-		if (!(x = make_cert(key, X509_get_subject_name(old))) ||
-		    !(pem = pem_of(wr_x509, x, &len)))
-			die("%s", what);
-		X509_free(x);
+		snprintf(notself, sizeof(notself),
+		    "Cannot renew certificate with self-signed ca: %s is not self-signed", cert_path);
+		pem = self_again(old, key, notself, what, &len);
 	} else {
 		if (strcmp(cloud, "c8y")) {
 			err_push("Certificate renewal is not supported for %s", cloud);
@@ -167,28 +185,22 @@ int
 cmd_renew(void)
 {
 	static const char what[] = "failed to Renew the self-signed certificate of the device.";
-	char *cert_path, *key_path, *pem;
+	char *cert_path, *key_path, *pem, notself[4200];
 	EVP_PKEY *key;
-	X509 *old, *x;
 	size_t len;
+	X509 *old;
 
 	if (opt_cloud || opt_ca)
 		return renew_new(opt_cloud ? opt_cloud : "c8y");
 	cert_path = conf("device.cert_path", what);
 	key_path = conf("device.key_path", what);
 	current(cert_path, key_path, &old, &key, what);
-	if (!self_signed(old)) {
-		err_push("This certificate %s is not a self-signed certificate", cert_path);
-		die("%s", what);
-	}
-	/* Same subject (so the same CN), same key: only the dates change. */
-	if (!(x = make_cert(key, X509_get_subject_name(old))) ||
-	    !(pem = pem_of(wr_x509, x, &len)))
-		die("%s", what);
+	snprintf(notself, sizeof(notself),
+	    "This certificate %s is not a self-signed certificate", cert_path);
+	pem = self_again(old, key, notself, what, &len);
 	if (fs_write_atomic(cert_path, pem, len, 0444) < 0)
 		die("%s", what);
 	free(pem), free(cert_path), free(key_path);
-	X509_free(x);
 	X509_free(old);
 	EVP_PKEY_free(key);
 	fputs("Certificate was successfully renewed, for un-interrupted service, the certificate has to be uploaded to the cloud\n",

@@ -22,35 +22,23 @@
 
 /* --- doctor ----------------------------------------------------------------- */
 
-static void __attribute__((format(printf, 3, 0)))
-layer_line(const char *tag, const char *layer, const char *fmt, va_list ap)
+/* "ok   bridge: <what>", doctor's line for a layer. */
+static void __attribute__((format(printf, 3, 4)))
+layer_say(const char *tag, const char *layer, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "%-4s %s: ", tag, layer);
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-layer_ok(const char *layer, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	layer_line("ok", layer, fmt, ap);
-	va_end(ap);
-}
-
-/* Something to fix that does not stop the layers after it: doctor's exit
- * stays what the layers say. */
-static void __attribute__((format(printf, 2, 3)))
-layer_warn(const char *layer, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	layer_line("WARN", layer, fmt, ap);
-	va_end(ap);
-}
+/* A layer that passed; one to fix that does not stop the layers after it
+ * (doctor's exit stays what the layers say). */
+#define layer_ok(...) layer_say("ok", __VA_ARGS__)
+#define layer_warn(...) layer_say("WARN", __VA_ARGS__)
 
 static void __attribute__((noreturn))
 layer_fail(const struct run *run, const struct cloud *cl, const char *layer)
