@@ -31,7 +31,13 @@ all: $(PROGS)
 
 $(LIBOBJ) lib/x509.o $(PROGS:=.o) $(HELPERS:=.o): $(HDR) config.mk Makefile
 
-$(LIBSO): $(LIBOBJ)
+# The linker config.mk names, tried once before anything is linked.
+lib/.linker-ok: config.mk scripts/try-linker
+	@sh scripts/try-linker "$(CC)" "$(CFLAGS) $(LDFLAGS)"
+	@touch $@
+
+$(PROGS) $(HELPERS): lib/.linker-ok
+$(LIBSO): $(LIBOBJ) lib/.linker-ok
 	mkdir -p lib/tedge
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -o $@ $(LIBOBJ)
 
@@ -269,13 +275,13 @@ install-init:
 
 # Every shell script of the tree (shellcheck follows the sourced files).
 lint:
-	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps scripts/demo bench/* \
+	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps scripts/try-linker scripts/demo bench/* \
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
 		init/runit/mosquitto/run
 
 clean:
-	rm -f $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
