@@ -7,11 +7,11 @@
 
 #include "tedge.h"
 
+/* Said by the error module, which needs no memory to say it. */
 static void
 oom(void)
 {
-	fputs("Error: out of memory\n", stderr);
-	exit(EXIT_FAIL);
+	die("out of memory");
 }
 
 void *
