@@ -3,7 +3,8 @@
  * cert-http.h: what the files of tedge-cert-http share. main.c reads the
  * command line into the opt_ variables and the configuration into cfg;
  * http.c is the one curl request (trust, limits, the words for what went
- * wrong); secret.c reads a secret line; upload.c is the subcommand.
+ * wrong); secret.c reads a secret line; upload.c and est.c are the
+ * subcommands.
  */
 #ifndef TEDGE_CERT_HTTP_H
 #define TEDGE_CERT_HTTP_H
@@ -16,11 +17,13 @@
 
 /* main.c */
 extern struct cfg cfg;
-extern const char *opt_user;
+extern const char *opt_user, *opt_id, *opt_url, *opt_retry, *opt_max;
 extern int opt_password_stdin;
 
-/* The subcommands, given what follows their name: upload.c */
+/* The subcommands, given what follows their name: upload.c, est.c */
 int cmd_upload(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+int cmd_reenroll(int argc, char **argv);
 
 /* secret.c */
 /*

@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tedge-cert-http: the certificate's HTTPS requests to Cumulocity; the
- * only part of tedge-cert that loads libcurl (and its dozens of
- * libraries), so that creating or showing a certificate does not.
- * tedge-cert execs it.
+ * tedge-cert-http: the certificate's HTTPS requests to Cumulocity:
+ * upload, EST enroll and reenroll; the only part of tedge-cert that loads
+ * libcurl (and its dozens of libraries), so that creating or showing a
+ * certificate does not. tedge-cert execs it.
  *
  *   tedge-cert-http [--config-dir DIR] upload c8y [--user USER] [--password-stdin]
+ *   tedge-cert-http [--config-dir DIR] enroll c8y --device-id ID [--url HOST[:PORT]]
+ *                   [--retry-every DURATION] [--max-timeout DURATION]
+ *   tedge-cert-http [--config-dir DIR] reenroll c8y [--url HOST[:PORT]]
  *
  * upload: the device certificate to the tenant's trusted certificates
- * (upload.c). Reads tedge.toml (c8y.http, c8y.root_cert_path,
- * device.cert_path, device.id); writes nothing. TLS peer verification is
- * always on; trust is the system store plus c8y.root_cert_path (a file,
- * or every certificate file of a directory), which must exist and be
- * readable. No secret is ever written anywhere, put in an argument list
- * or an environment, or given to a program: this one starts none.
+ * (upload.c). enroll: stdin is the one-time password (a line), then the
+ * CSR (PEM), to POST /.well-known/est/simpleenroll until the device is
+ * registered or --max-timeout; reenroll: stdin is the device's JWT (a
+ * line), then the CSR, to POST /.well-known/est/simplereenroll, once
+ * (est.c). Both print the certificates Cumulocity's CA returns, PEM, on
+ * stdout. Reads tedge.toml (c8y.http, c8y.root_cert_path; upload also
+ * device.cert_path and device.id); writes nothing. TLS peer verification
+ * is always on; trust is the system store plus c8y.root_cert_path (a
+ * file, or every certificate file of a directory), which must exist and
+ * be readable. No secret is ever written anywhere, put in an argument
+ * list or an environment, or given to a program: this one starts none.
  *
- * Exit: 0 uploaded, or already there (409); 1 failure; 2 usage.
+ * Exit: 0 success (upload: uploaded, or already there: 409); 1 failure;
+ * 2 usage.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,24 +39,37 @@ static const char usage_text[] =
 "\n"
 "  upload c8y [--user USER] [--password-stdin]\n"
 "      the device certificate to the tenant's trusted certificates\n"
+"  enroll c8y --device-id ID [--url HOST[:PORT]] [--retry-every D] [--max-timeout D]\n"
+"      a certificate from Cumulocity's CA; stdin: the one-time password\n"
+"      (a line), then the CSR (PEM); D defaults: 30s, 10m\n"
+"  reenroll c8y [--url HOST[:PORT]]\n"
+"      a new certificate from Cumulocity's CA; stdin: the device's JWT\n"
+"      (a line), then the CSR (PEM)\n"
 "\n"
 "  -c, --config-dir DIR   [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -u, --user USER        [tenant/]user (else $C8Y_USER, else asked)\n"
 "      --password-stdin   the password is the first line of stdin (else\n"
 "                         C8Y_PASSWORD, C8YPASS or asked without echo)\n"
+"  -i, --device-id ID     the CSR's common name\n"
+"      --url HOST[:PORT]  Cumulocity's HTTP endpoint [default: c8y.http]\n"
 "  -h, --help, -V, --version\n"
 "\n"
+"enroll and reenroll print the certificates they get, PEM, on stdout.\n"
 "Exit status: 0 success (upload: or already there); 1 failure; 2 usage error.\n";
 
 struct cfg cfg;
-const char *opt_user;
+const char *opt_user, *opt_id, *opt_url, *opt_retry, *opt_max;
 int opt_password_stdin;
+
+enum { RETRY = 256, MAX_TIMEOUT, URL };
 
 /* Each takes the arguments after its name; upload says its own mistakes. */
 static const struct cmd subcmds[] = {
 	{ "upload", 0, 0, -1, NULL },
+	{ "enroll", 1, 1, 1, "the following required arguments were not provided:\n  <CLOUD>" },
+	{ "reenroll", 2, 1, 1, "the following required arguments were not provided:\n  <CLOUD>" },
 };
-static int (*const runs[])(int, char **) = { cmd_upload };
+static int (*const runs[])(int, char **) = { cmd_upload, cmd_enroll, cmd_reenroll };
 
 int
 main(int argc, char *argv[])
@@ -56,6 +78,10 @@ main(int argc, char *argv[])
 		OPT_CONFIG_DIR,
 		{ "user", 'u', "USER", "upload" },
 		{ "password-stdin", 'P', NULL, "upload" },
+		{ "device-id", 'i', "ID", "enroll" },
+		{ "url", URL, "HOST[:PORT]", "enroll reenroll" },
+		{ "retry-every", RETRY, "DURATION", "enroll" },
+		{ "max-timeout", MAX_TIMEOUT, "DURATION", "enroll" },
 		OPT_END
 	};
 	const struct cmd *sc;
@@ -66,6 +92,10 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'u': opt_user = optarg; break;
 		case 'P': opt_password_stdin = 1; break;
+		case 'i': opt_id = optarg; break;
+		case URL: opt_url = optarg; break;
+		case RETRY: opt_retry = optarg; break;
+		case MAX_TIMEOUT: opt_max = optarg; break;
 		}
 	}
 	argc -= optind;
