@@ -202,7 +202,7 @@ test_expect_success 'a refusal: not registered yet, with the message of Cumuloci
 	answer 404 c8y.json &&
 	test_expect_code 1 canned_enroll --max-timeout 0s >out 2>err &&
 	cat >expect <<-EOF &&
-	error: The device est-dev is not registered yet on 127.0.0.1:$canned_port: 404 Not Found: No newDeviceRequest\\nfound \\u{1b}[31mred
+	error: The device est-dev is not registered yet on 127.0.0.1:$canned_port: 404 Not Found: No newDeviceRequest\\x0afound \\x1b[31mred
 	Error: failed to Download a certificate from 127.0.0.1:$canned_port for the device est-dev
 
 	Caused by:
@@ -239,6 +239,15 @@ test_expect_success 'retried every --retry-every until --max-timeout has passed'
 	    Maximum timeout elapsed. No certificate has been downloaded
 	EOF
 	test_cmp expect tail
+'
+
+test_expect_success 'a --retry-every past --max-timeout: the last wait ends at the deadline' '
+	answer 401 half.json &&
+	start=$(date +%s) &&
+	test_expect_code 1 canned_enroll --retry-every 1h --max-timeout 2s 2>err &&
+	test $(($(date +%s) - start)) -lt 30 &&
+	test "$(posts)" = 2 &&
+	test_grep -x "warning: Will retry in 2 seconds" err
 '
 
 test_expect_success 'stdin: an empty password, a missing or broken CSR: refused before any request' '
@@ -335,7 +344,7 @@ test_expect_success 'reenroll refused: the status and the body, trimmed and esca
 	test_must_be_empty out &&
 	printf "%s\n" "Error: failed to renew the device certificate via https://127.0.0.1:$canned_port" "" \
 		"Caused by:" "    The request failed with 401 Unauthorized:" \
-		"    	{\"error\":\"security/Unauthorized\",\\r\\n\"message\":\"Invalid token\"}\\u{1b}[2J" >expect &&
+		"    	{\"error\":\"security/Unauthorized\",\\x0d\\x0a\"message\":\"Invalid token\"}\\x1b[2J" >expect &&
 	test_cmp expect err &&
 	test "$(posts)" = 1
 '
@@ -361,7 +370,7 @@ test_expect_success 'the one-time password is in neither its arguments nor its e
 	answer 401 half.json &&
 	{ printf "%s\n" "$otp" && cat dev.csr; } >in &&
 	{ TEDGE_C8Y_ROOT_CERT_PATH="$PWD/ca.pem" tedge-cert-http enroll c8y --device-id est-dev \
-		--url "127.0.0.1:$canned_port" --retry-every 1h <in >out 2>err.bg & } &&
+		--url "127.0.0.1:$canned_port" --retry-every 1h --max-timeout 2h <in >out 2>err.bg & } &&
 	pid=$! &&
 	test_bg_pid $pid &&
 	test_wait_for 10 "grep -q \"Will retry in 3600 seconds\" err.bg" &&
@@ -383,7 +392,7 @@ test_lazy_prereq DEFAULT_SIGNAL 'env --default-signal=INT true'
 # A background job of sh ignores SIGINT; env gives it back its default.
 test_expect_success DEFAULT_SIGNAL 'its wait ends on SIGINT too, as signalled' '
 	{ env --default-signal=INT TEDGE_C8Y_ROOT_CERT_PATH="$PWD/ca.pem" tedge-cert-http enroll c8y \
-		--device-id est-dev --url "127.0.0.1:$canned_port" --retry-every 1h <in >out 2>err.bg & } &&
+		--device-id est-dev --url "127.0.0.1:$canned_port" --retry-every 1h --max-timeout 2h <in >out 2>err.bg & } &&
 	pid=$! &&
 	test_bg_pid $pid &&
 	test_wait_for 10 "grep -q \"Will retry in 3600 seconds\" err.bg" &&

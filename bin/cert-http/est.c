@@ -74,27 +74,21 @@ ssl_cause(const char *fmt)
 static char *
 shown(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *end, *q;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *q;
 	char *out, *o;
 	long c;
 
-	end = p + n;
-	while (p < end && strchr(" \t\r\n", *p) && *p)
+	while (p < end && *p && strchr(" \t\r\n", *p))
 		p++;
-	while (end > p && strchr(" \t\r\n", end[-1]) && end[-1])
+	while (end > p && end[-1] && strchr(" \t\r\n", end[-1]))
 		end--;
-	out = o = xmalloc(SHOWN_MAX * 4 + 8);
+	out = o = xmalloc(SHOWN_MAX + 16);
 	while (p < end && o - out < SHOWN_MAX) {
 		q = p;
-		c = *p < 0x80 ? *p++ : utf8_next(&p);
-		if (c < 0 || p > end) {		/* not UTF-8, or cut */
-			o += snprintf(o, 8, "\\x%02x", *q);
+		c = utf8_next(&p);
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || p > end) {
+			o += snprintf(o, 8, "\\x%02x", *q);	/* not UTF-8, or cut */
 			p = q + 1;
-		} else if (c == '\n' || c == '\r' || c == '\t') {
-			*o++ = '\\';
-			*o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-			o += snprintf(o, 8, "\\u{%lx}", c);
 		} else {
 			memcpy(o, q, (size_t)(p - q));
 			o += p - q;
@@ -218,12 +212,12 @@ certs_of(const struct buf *b, int print)
 	long len;
 	int i, r;
 
-	if (!b->n || memchr(b->p, '\0', b->n))
+	if (!b->n || strlen(b->p) != b->n)
 		return 1;
 	if (strstr(b->p, "-----BEGIN CERTIFICATE-----")) {
 		while ((r = pem_block(&p, "-----BEGIN CERTIFICATE-----",
-		    "-----END CERTIFICATE-----", &s, &t)) > 0) {
-			if ((len = unbase64(s, (size_t)(t - s), &der)) < 0)
+		    "-----END CERTIFICATE-----", &s, &t)) != 0) {
+			if (r < 0 || (len = unbase64(s, (size_t)(t - s), &der)) < 0)
 				return err_push("Invalid PEM certificate: not base64");
 			d = der;
 			x = d2i_X509(NULL, &d, len);
@@ -234,12 +228,12 @@ certs_of(const struct buf *b, int print)
 				PEM_write_X509(stdout, x);
 			X509_free(x);
 		}
-		return r < 0 ? err_push("Invalid PEM certificate: no END line") : 0;
+		return 0;
 	}
 	if ((len = unbase64(b->p, b->n, &der)) == -2)
 		return 1;
 	if (len < 0)
-		return err_push("Invalid pkcs#7 certificate: the body is not valid base64");
+		return err_push("Invalid pkcs#7 certificate: not base64");
 	d = der;
 	p7 = d2i_PKCS7(NULL, &d, len);
 	free(der);
@@ -247,7 +241,7 @@ certs_of(const struct buf *b, int print)
 		return ssl_cause("Invalid pkcs#7 certificate");
 	r = 0;
 	if (!PKCS7_type_is_signed(p7) || !p7->d.sign)
-		r = err_push("Invalid pkcs#7 certificate: the content is not SignedData");
+		r = err_push("Invalid pkcs#7 certificate: not SignedData");
 	else if (sk_X509_num(p7->d.sign->cert) <= 0)
 		r = err_push("No certificate found in pkcs#7 content");
 	else if (print)
@@ -315,7 +309,7 @@ duration_ms(const char *opt, const char *val, const char *dflt)
 		val = dflt;
 	if (cfg_duration_secs(val, &s) < 0) {
 		err_clear();
-		die_usage("invalid value '%s' for '--%s <DURATION>': expected a duration such as 30s, 10m or 1h",
+		die_usage("invalid value '%s' for '--%s <DURATION>': a duration, e.g. 30s, 10m, 1h",
 		    val, opt);
 	}
 	return (long long)s * 1000;
@@ -337,7 +331,7 @@ endpoint(struct est *e, const char *path)
 	if (opt_url) {
 		if (cfg_parse(k, opt_url, &v) < 0) {
 			err_clear();
-			die_usage("invalid value '%s' for '--url <HOST[:PORT]>': expected a host name or an address, and a port if not 443",
+			die_usage("invalid value '%s' for '--url <HOST[:PORT]>': expected HOST or HOST:PORT",
 			    opt_url);
 		}
 	} else if (cfg_need(&cfg, "c8y.http", &v) != 0) {
@@ -401,7 +395,7 @@ read_input(struct est *e, const char *secret)
 	}
 	pem[n] = '\0';
 	p = pem;
-	if (!memchr(pem, '\0', n) && pem_block(&p, "-----BEGIN CERTIFICATE REQUEST-----",
+	if (strlen(pem) == n && pem_block(&p, "-----BEGIN CERTIFICATE REQUEST-----",
 	    "-----END CERTIFICATE REQUEST-----", &b, &t) > 0 &&
 	    (len = unbase64(b, (size_t)(t - b), &der)) >= 0) {
 		d = der;
@@ -423,17 +417,6 @@ read_input(struct est *e, const char *secret)
 		*o++ = '\n';
 	*o = '\0';
 	free(pem);
-}
-
-/* Sleeps ms, an hour at most at a time (nap_ms takes a long). */
-static void
-wait_ms(long long ms)
-{
-	while (ms > 0) {
-		long n = ms > 3600000 ? 3600000 : (long)ms;
-		nap_ms(n);
-		ms -= n;
-	}
 }
 
 /*
@@ -462,7 +445,7 @@ cmd_enroll(int argc, char **argv)
 	struct est e = { 0 };
 	struct buf resp = { NULL, 0 };
 	char errbuf[CURL_ERROR_SIZE], *msg;
-	long long retry, max, started;
+	long long retry, max, started, left, wait;
 	long code;
 	CURLcode rc;
 
@@ -501,12 +484,18 @@ cmd_enroll(int argc, char **argv)
 			free(msg);
 		}
 		/* ">=": a 0s timeout is one attempt, however fast the clock */
-		if (clock_ms() - started >= max) {
+		if ((left = max - (clock_ms() - started)) <= 0) {
 			err_push("Maximum timeout elapsed. No certificate has been downloaded");
 			stop();
 		}
-		fprintf(stderr, "warning: Will retry in %lld seconds\n", retry / 1000);
-		wait_ms(retry);
+		/* The last wait ends at the deadline, for one last attempt:
+		 * the whole is bounded by --max-timeout and that attempt. */
+		wait = retry < left ? retry : left;
+		fprintf(stderr, "warning: Will retry in %lld seconds\n", (wait + 999) / 1000);
+		while (wait > 0) {	/* an hour at a time: nap_ms takes a long */
+			nap_ms(wait > 3600000 ? 3600000 : (long)wait);
+			wait -= 3600000;
+		}
 	}
 }
 
