@@ -16,9 +16,9 @@ MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man
 # libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
 # programs that use it instead: a `tedge config get` loads no libcrypto.
-LIBOBJ = lib/err.o lib/xalloc.o lib/paths.o lib/fs.o lib/toml.o lib/config.o lib/keys.o lib/value.o lib/cloud.o \
-	lib/pem.o lib/spawn.o lib/opt.o
-HDR = lib/tedge.h lib/toml.h lib/x509.h lib/cloud.h lib/cfg.h lib/opt.h
+LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/toml-text.o lib/toml-parse.o \
+	lib/toml-write.o lib/config.o lib/keys.o lib/value.o lib/cloud.o lib/pem.o lib/spawn.o lib/opt.o
+HDR = lib/tedge.h lib/toml.h lib/toml-int.h lib/x509.h lib/cloud.h lib/cfg.h lib/opt.h
 # In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
 # so the loader probes one directory for every library a program needs.
 LIBSO = lib/tedge/libtedge.so.0
@@ -49,7 +49,7 @@ bin/tedge-config: bin/tedge-config.o $(LIBSO)
 
 # tedge-cert: one file per subcommand, and the files and OpenSSL parts they share
 CERTOBJ = bin/cert/main.o bin/cert/files.o bin/cert/make.o bin/cert/create.o \
-	bin/cert/show.o bin/cert/renew.o
+	bin/cert/show.o bin/cert/renew.o bin/cert/download.o bin/cert/promote.o
 $(CERTOBJ): $(HDR) bin/cert/cert.h config.mk Makefile
 bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTOBJ) lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)
@@ -181,7 +181,10 @@ FUZZ_TARGETS = toml config pem json
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/paths.c lib/fs.c lib/toml.c lib/config.c lib/keys.c lib/value.c lib/cloud.c lib/pem.c lib/spawn.c
+# The TOML module (toml.h) needs nothing else of lib.
+TOMLSRC = lib/toml.c lib/toml-text.c lib/toml-parse.c lib/toml-write.c
+FUZZ_LIBSRC = lib/err.c lib/xalloc.c lib/env.c lib/paths.c lib/fs.c $(TOMLSRC) lib/config.c lib/keys.c lib/value.c \
+	lib/cloud.c lib/pem.c lib/spawn.c
 fuzz:
 	@sh scripts/deps fuzz
 	for t in $(FUZZ_TARGETS); do $(MAKE) t/fuzz/out/fuzz-$$t || exit 1; done
@@ -193,9 +196,9 @@ fuzz:
 			t/fuzz/out/corpus-$$t || exit 1; \
 	done
 
-t/fuzz/out/fuzz-toml: t/fuzz/fuzz-toml.c lib/toml.c lib/toml.h
+t/fuzz/out/fuzz-toml: t/fuzz/fuzz-toml.c $(TOMLSRC) lib/toml.h lib/toml-int.h
 	mkdir -p t/fuzz/out
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-toml.c lib/toml.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-toml.c $(TOMLSRC)
 
 t/fuzz/out/fuzz-config: t/fuzz/fuzz-config.c $(FUZZ_LIBSRC) $(HDR)
 	mkdir -p t/fuzz/out

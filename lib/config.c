@@ -94,11 +94,7 @@ from_toml(const struct cfg_key *k, const struct toml *t, char **out)
 {
 	if (toml_text(k, t, out) < 0)
 		return -1;
-	if (cfg_check(k, *out) < 0) {
-		FREE(*out);
-		return -1;
-	}
-	return 0;
+	return check_or_free(k, out);
 }
 
 static struct toml *
@@ -299,12 +295,6 @@ find_unknown(struct cfg *c, const struct toml *t, const char *path)
 	}
 }
 
-/* Toolkit variables that share the TEDGE_ prefix but are not keys. */
-static const char *const not_keys[] = {
-	"CONFIG_DIR", "CLOUD_PROFILE", "ERROR_CONTEXT", "EXEC_PATH", "DEBUG",
-	"SVC_ROOT", "SVC_INITDIR", "QUIET_UNKNOWN_KEYS", "CHECK_KERNEL_LOG",
-};
-
 static int
 env_overrides(struct cfg *c)
 {
@@ -317,11 +307,9 @@ env_overrides(struct cfg *c)
 	for (e = environ; *e; e++) {
 		if (strncmp(*e, "TEDGE_", 6) || !(eq = strchr(*e, '=')))
 			continue;
+		/* The toolkit's own variables are no keys (env.c). */
 		n = (size_t)(eq - *e) - 6;
-		for (i = 0; i < LEN(not_keys); i++)
-			if (strlen(not_keys[i]) == n && !strncmp(*e + 6, not_keys[i], n))
-				break;
-		if (i < LEN(not_keys) || n >= sizeof(name))
+		if (toolkit_env_has(*e, n + 6) || n >= sizeof(name))
 			continue;
 		for (i = 0; i < n; i++) {
 			char ch = (*e)[6 + i];

@@ -109,13 +109,7 @@ vprint(const char *fmt, va_list ap)
 	if (ctx && *ctx) {
 		/* The composing script names the user's request; ours becomes
 		 * the outermost cause. */
-		if (ncauses == LEN(causes)) {
-			memmove(causes[0], causes[1],
-			    sizeof(causes) - sizeof(causes[0]));
-			ncauses--;
-		}
-		memcpy(causes[ncauses], msg, sizeof(causes[0]) - 1);
-		causes[ncauses++][sizeof(causes[0]) - 1] = '\0';
+		err_push("%s", msg);
 		snprintf(msg, sizeof(msg), "%s", ctx);
 	}
 	fflush(stdout);
@@ -170,17 +164,24 @@ diec(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* One message on stderr, after what stdout holds: head, text, tail. */
+static void __attribute__((format(printf, 2, 0)))
+vnote(const char *head, const char *fmt, va_list ap, const char *tail)
+{
+	fflush(stdout);
+	fputs(head, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+}
+
 void
 warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote("Warning: ", fmt, ap, "\n");
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -216,12 +217,9 @@ die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote("error: ", fmt, ap, "\n\nFor more information, try '--help'.\n");
 	va_end(ap);
-	fputs("\n\nFor more information, try '--help'.\n", stderr);
 	exit(EXIT_USAGE);
 }
 

@@ -16,6 +16,25 @@
 #include "tedge.h"
 
 /*
+ * The directory p is in: "." when p has no '/', "/" when its one '/'
+ * leads, else all before the last '/'; malloc'd. With base, *base is p's
+ * last part (a pointer into p).
+ */
+static char *
+path_dir(const char *p, const char **base)
+{
+	const char *slash = strrchr(p, '/');
+
+	if (base)
+		*base = slash ? slash + 1 : p;
+	if (!slash)
+		return xstrdup(".");
+	if (slash == p)
+		return xstrdup("/");
+	return xstrndup(p, (size_t)(slash - p));
+}
+
+/*
  * Whether a symbolic link may be followed when writing as root: only one
  * that nobody else could have put there. The link must be ours (or root's)
  * and sit in a directory that is ours (or root's) and that no one else may
@@ -26,19 +45,14 @@
 static int
 link_trusted(const char *link, const struct stat *lst)
 {
-	char *dir, *slash = strrchr(link, '/');
+	char *dir;
 	struct stat st;
 	uid_t me = geteuid();
 	int ok;
 
 	if (lst->st_uid != me && lst->st_uid != 0)
 		return 0;
-	if (!slash)
-		dir = xstrdup(".");
-	else if (slash == link)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(link, (size_t)(slash - link));
+	dir = path_dir(link, NULL);
 	ok = stat(dir, &st) == 0 && (st.st_uid == me || st.st_uid == 0) &&
 	    (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
 	free(dir);
@@ -130,21 +144,14 @@ create_temp(int dfd, const char *base, char *tmp, size_t len)
 int
 fs_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	char *target, *dir, *slash, tmp[256];
+	char *target, *dir, tmp[256];
 	const char *base;
 	struct stat st;
 	int dfd = -1, fd = -1, e, have_old;
 
 	if (!(target = fs_resolve_trusted(path)))
 		return -1;
-	slash = strrchr(target, '/');
-	if (!slash)
-		dir = xstrdup(".");
-	else if (slash == target)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(target, (size_t)(slash - target));
-	base = slash ? slash + 1 : target;
+	dir = path_dir(target, &base);
 	/* Everything from here is relative to this one directory: the name is
 	 * replaced by rename, never written through. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -219,15 +226,10 @@ fs_create_new(const char *path, const void *buf, size_t len, unsigned mode,
     uid_t uid, gid_t gid)
 {
 	char *dir, tmp[256];
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	const char *base;
 	int dfd, fd = -1, e = 0;
 
-	if (!slash)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
+	dir = path_dir(path, &base);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (fd = create_temp(dfd, base, tmp, sizeof(tmp))) < 0) {
 		e = errno;
@@ -448,4 +450,36 @@ fs_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+int
+fs_read_line(int fd, char *buf, size_t size, const char *what)
+{
+	size_t n = 0;
+	int cr = 0;
+	char c;
+
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_pushsysf(errno, "cannot read the %s", what);
+		if (r == 0 || c == '\n')
+			break;
+		/* A CR right at the limit is fine when the line ends there. */
+		if (c == '\r' && n == size - 1 && !cr) {
+			cr = 1;
+			continue;
+		}
+		if (n == size - 1 || cr) {
+			buf[n] = '\0';
+			return err_push("the %s is longer than %zu characters", what, size - 1);
+		}
+		buf[n++] = c;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
 }

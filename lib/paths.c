@@ -22,44 +22,60 @@ paths_config_dir(const char *opt)
 	return SYSCONFDIR "/tedge";
 }
 
-/* Runs dir/prog if it is there; returns only when it could not. */
-static int
-try_exec(const char *dir, const char *prog, char **argv)
+/* dir/prog when it is an executable there; malloc'd, or NULL. */
+static char *
+tool_in(const char *dir, const char *prog)
 {
-	char path[PATH_MAX];
-	int n;
+	char *path;
 
 	if (!dir || !*dir)
-		return 0;
-	n = snprintf(path, sizeof(path), "%s/%s", dir, prog);
-	if (n < 0 || (size_t)n >= sizeof(path) || access(path, X_OK) < 0)
-		return 0;
-	execv(path, argv);
-	return err_pushsysf(errno, "cannot run %s", path);
+		return NULL;
+	path = path_join(dir, prog);
+	if (access(path, X_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
 }
 
-int
-exec_tool(const char *prog, char **argv)
+char *
+tool_path(const char *prog)
 {
-	char self[PATH_MAX], *slash;
+	char self[PATH_MAX], *slash, *path;
 	ssize_t n;
 
-	if (try_exec(getenv("TEDGE_EXEC_PATH"), prog, argv) < 0)
-		return -1;
+	if ((path = tool_in(getenv("TEDGE_EXEC_PATH"), prog)))
+		return path;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/'))) {
 			*slash = '\0';
-			if (try_exec(self, prog, argv) < 0)
-				return -1;
+			if ((path = tool_in(self, prog)))
+				return path;
 		}
 	}
-	if (try_exec(BINDIR, prog, argv) < 0)
-		return -1;
+	if ((path = tool_in(BINDIR, prog)))
+		return path;
 	errno = ENOENT;
-	return err_push("%s is not installed (looked next to %s and in %s)", prog,
+	err_push("%s is not installed (looked next to %s and in %s)", prog,
 	    progname, BINDIR);
+	return NULL;
+}
+
+int
+exec_tool(const char *prog, char **argv)
+{
+	char *path = tool_path(prog);
+	int e;
+
+	if (!path)
+		return -1;
+	execv(path, argv);
+	e = errno;
+	err_pushsysf(e, "cannot run %s", path);
+	free(path);
+	errno = e;
+	return -1;
 }
 
 char *

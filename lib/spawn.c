@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Running other programs: argv, no shell, output captured, time bounded. */
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -25,11 +26,13 @@ clock_ms(void)
 }
 
 /*
- * Where a child's output goes: an unlinked temporary file, not a pipe. A
- * service manager may leave a daemon holding the descriptors it was given
- * (OpenRC's supervise-daemon does): a pipe would then stay open until the
- * deadline, and once closed would kill the daemon by SIGPIPE on its next
- * write. A file costs nothing of the sort.
+ * Where a child's output goes (and its input comes from): a file in memory
+ * (memfd), else an unlinked temporary file; never a pipe. A service manager
+ * may leave a daemon holding the descriptors it was given (OpenRC's
+ * supervise-daemon does): a pipe would then stay open until the deadline,
+ * and once closed would kill the daemon by SIGPIPE on its next write. A
+ * file costs nothing of the sort, and one in memory keeps a secret that
+ * passes through it off the disk.
  */
 static int
 capture_fd(void)
@@ -39,6 +42,10 @@ capture_fd(void)
 	char *p;
 	int fd;
 
+#ifdef SYS_memfd_create
+	if ((fd = (int)syscall(SYS_memfd_create, "tedge-run", 1U /* MFD_CLOEXEC */)) >= 0)
+		return fd;
+#endif
 	for (i = 0; i < LEN(dirs); i++) {
 		if (!dirs[i] || !*dirs[i])
 			continue;
@@ -52,6 +59,35 @@ capture_fd(void)
 	}
 	/* no writable place: run without capturing */
 	return open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+/* A descriptor to read in from, at its start; -1 with the cause pushed. */
+static int
+input_fd(const void *in, size_t len)
+{
+	int fd = capture_fd();
+	size_t done = 0;
+	ssize_t r;
+
+	while (fd >= 0 && done < len) {
+		r = write(fd, (const char *)in + done, len - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			close(fd);
+			fd = -1;
+			errno = r < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)r;
+	}
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		err_pushsysf(errno, "cannot hold the input of a program");
+	return fd;
 }
 
 /* The first KEEP bytes written to fd; malloc'd, NUL-terminated. */
@@ -86,33 +122,54 @@ nap_ms(long ms)
 int
 spawn_capture(char *const argv[], char **out, int timeout_ms)
 {
-	int fd, efd[2], status = 0, err = 0, null;
+	return spawn_run(argv, NULL, out, timeout_ms);
+}
+
+int
+spawn_run(char *const argv[], const struct spawn_io *io, char **out, int timeout_ms)
+{
+	int fd, efd[2], status = 0, err = 0, in = -1;
 	long long deadline;
 	long nap = 1;
 	pid_t pid, w;
 
 	if (out)
 		*out = NULL;
-	if ((fd = capture_fd()) < 0)
-		return err_pushsysf(errno, "cannot run %s", argv[0]);
+	if (io && io->in && (in = input_fd(io->in, io->inlen)) < 0)
+		return -1;
+	if ((fd = capture_fd()) < 0) {
+		err = errno;
+		if (in >= 0)
+			close(in);
+		return err_pushsysf(err, "cannot run %s", argv[0]);
+	}
 	/* The child reports a failed exec through this close-on-exec pipe. */
 	if (pipe(efd) < 0 || fcntl(efd[1], F_SETFD, FD_CLOEXEC) < 0) {
 		err = errno;
 		close(fd);
+		if (in >= 0)
+			close(in);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if ((pid = fork()) < 0) {
 		err = errno;
 		close(fd), close(efd[0]), close(efd[1]);
+		if (in >= 0)
+			close(in);
 		return err_pushsysf(err, "cannot run %s", argv[0]);
 	}
 	if (pid == 0) {
-		/* Its own process group, so a deadline kills its children too. */
-		setpgid(0, 0);
-		if ((null = open("/dev/null", O_RDONLY)) >= 0)
-			dup2(null, 0);
+		/* Its own process group, so a deadline kills its children
+		 * too; unless it is to share our terminal's signals. */
+		if (!io || !io->fg)
+			setpgid(0, 0);
+		if (in < 0)
+			in = open("/dev/null", O_RDONLY);
+		if (in >= 0)
+			dup2(in, 0);
 		dup2(fd, 1);
-		dup2(fd, 2);
+		if (!io || !io->errout)
+			dup2(fd, 2);
 		close(efd[0]);
 		execvp(argv[0], argv);
 		err = errno;
@@ -121,6 +178,8 @@ spawn_capture(char *const argv[], char **out, int timeout_ms)
 		_exit(127);
 	}
 	close(efd[1]);
+	if (in >= 0)
+		close(in);
 	deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : 0;
 	/* Polled, not waited for: the deadline holds without signals. */
 	for (;;) {
@@ -128,7 +187,8 @@ spawn_capture(char *const argv[], char **out, int timeout_ms)
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
 		if (deadline && clock_ms() >= deadline) {
-			kill(-pid, SIGKILL);
+			if (!io || !io->fg)
+				kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;

@@ -104,6 +104,8 @@ const char *paths_config_dir(const char *opt);
  * (errno ENOENT when prog is in none of them).
  */
 int exec_tool(const char *prog, char **argv);
+/* Where exec_tool finds prog; malloc'd, or NULL with the cause pushed. */
+char *tool_path(const char *prog);
 /* "<dir>/<name>" with one slash between; malloc'd, caller frees. */
 char *path_join(const char *dir, const char *name);
 /*
@@ -170,6 +172,13 @@ void fs_broker_owner(uid_t *uid, gid_t *gid);
  * descriptor to pass to fs_unlock, or -1 (cause pushed).
  */
 int fs_lock_dir(const char *dir);
+/*
+ * One line from fd into buf (at most size - 1 characters), read a byte at a
+ * time so nothing after it is consumed; the newline and a CR before it are
+ * dropped; end of file ends it. 0, or -1 with the cause pushed ("the <what>
+ * is longer than N characters").
+ */
+int fs_read_line(int fd, char *buf, size_t size, const char *what);
 void fs_unlock(int fd);
 
 /* pem.c: the one bit of X.509 that libc-only programs need. */
@@ -338,6 +347,19 @@ void nap_ms(long ms);
  * ENOENT: no such program; ETIMEDOUT: killed at the deadline).
  */
 int spawn_capture(char *const argv[], char **out, int timeout_ms);
+/* What else a child may be given: bytes for its stdin (in a file in memory,
+ * never argv or the environment: a secret may pass), its stderr left as
+ * ours so that only stdout is captured, and our process group (fg), so
+ * that a ^C on the terminal ends it with us. */
+struct spawn_io {
+	const void *in;
+	size_t inlen;
+	int errout;
+	int fg;
+};
+/* spawn_capture, with io (NULL: as spawn_capture). */
+int spawn_run(char *const argv[], const struct spawn_io *io, char **out,
+    int timeout_ms);
 /* "exited with 3", "killed by signal 9": a static buffer. */
 const char *spawn_status_text(int status);
 

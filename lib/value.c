@@ -22,6 +22,7 @@
 
 #include "tedge.h"
 #include "cfg.h"
+#include "cloud.h"
 
 char *
 quote_debug(const char *s)
@@ -423,21 +424,18 @@ check_mosq_port(const char *s)
 	return 0;
 }
 
-/* host[:port], [v6][:port]: split where mosquitto's address line is. */
+/* host[:port], [v6][:port]: split where mosquitto's address line is,
+ * which is where the bridge splits it (cloud_split). */
 int
 check_mosq_hostport(const char *s)
 {
-	const char *colon;
+	const char *port;
+	size_t n;
 
-	if (s[0] == '[') {
-		colon = strstr(s, "]:");
-		colon = colon ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(s, ':');
-	}
-	if (check_mosq_hostn(s, colon ? (size_t)(colon - s) : strlen(s)) < 0)
+	cloud_split(s, &n, &port);
+	if (check_mosq_hostn(s, n) < 0)
 		return -1;
-	return colon ? check_mosq_port(colon + 1) : 0;
+	return s[n] ? check_mosq_port(port) : 0;
 }
 
 /* A network interface name as Linux accepts one (dev_valid_name), in the
@@ -818,12 +816,9 @@ parse_type(const struct cfg_key *k, const char *in, char **out)
 	return 0;
 }
 
-/* The one judgement of a value for k: its type, then the key's check. */
-static int
-parse_value(const struct cfg_key *k, const char *in, char **out)
+int
+check_or_free(const struct cfg_key *k, char **out)
 {
-	if (parse_type(k, in, out) < 0)
-		return -1;
 	if (cfg_check(k, *out) < 0) {
 		FREE(*out);
 		return -1;
@@ -831,12 +826,13 @@ parse_value(const struct cfg_key *k, const char *in, char **out)
 	return 0;
 }
 
+/* The one judgement of a value for k: its type, then the key's check. */
 int
 cfg_parse(const struct cfg_key *k, const char *in, char **out)
 {
 	size_t n = err_count();
 
-	if (parse_value(k, in, out) == 0)
+	if (parse_type(k, in, out) == 0 && check_or_free(k, out) == 0)
 		return 0;
 	if (err_count() == n)
 		err_push("invalid value");

@@ -40,60 +40,50 @@ no_pass(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The first certificate of a PEM file; NULL with causes pushed. */
-X509 *
-x509_read_cert(const char *path)
+/*
+ * The first certificate, or the private key (key), of a PEM file; NULL with
+ * causes pushed. The file's bytes are wiped from memory after use.
+ */
+static void *
+read_pem(const char *path, int key)
 {
 	char *buf;
 	size_t len;
 	int asked = 0;
-	X509 *x;
+	void *x = NULL;
 	BIO *b;
 
 	if (!(buf = fs_read(path, 1 << 20, &len)))
 		return NULL;
-	b = BIO_new_mem_buf(buf, (int)len);
-	x = b ? PEM_read_bio_X509(b, NULL, no_pass, &asked) : NULL;
+	if ((b = BIO_new_mem_buf(buf, (int)len)))
+		x = key ? (void *)PEM_read_bio_PrivateKey(b, NULL, no_pass, &asked) :
+		    (void *)PEM_read_bio_X509(b, NULL, no_pass, &asked);
 	BIO_free(b);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	if (!x) {
 		if (asked) {
 			ERR_clear_error();
-			err_push("the certificate is encrypted");
+			err_push(key ? "the private key is encrypted: a pass phrase cannot be given, the key must be unencrypted" :
+			    "the certificate is encrypted");
 		} else {
-			x509_ssl_err("not a PEM certificate");
+			x509_ssl_err(key ? "not a PEM private key" : "not a PEM certificate");
 		}
-		err_push("decoding certificate from %s", path);
+		err_push("decoding %s from %s", key ? "the private key" : "certificate", path);
 	}
 	return x;
+}
+
+X509 *
+x509_read_cert(const char *path)
+{
+	return read_pem(path, 0);
 }
 
 EVP_PKEY *
 x509_read_key(const char *path)
 {
-	EVP_PKEY *k;
-	char *buf;
-	size_t len;
-	int asked = 0;
-	BIO *b;
-
-	if (!(buf = fs_read(path, 1 << 20, &len)))
-		return NULL;
-	b = BIO_new_mem_buf(buf, (int)len);
-	k = b ? PEM_read_bio_PrivateKey(b, NULL, no_pass, &asked) : NULL;
-	BIO_free(b);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	if (!k) {
-		if (asked) {
-			ERR_clear_error();
-			err_push("the private key is encrypted: a pass phrase cannot be given, the key must be unencrypted");
-		} else {
-			x509_ssl_err("not a PEM private key");
-		}
-		err_push("decoding the private key from %s", path);
-	}
-	return k;
+	return read_pem(path, 1);
 }
 
 /* "CN=x, O=y": RDNs in order, multi-valued ones joined by " + ", values

@@ -20,6 +20,22 @@ test_expect_success 'stdin is /dev/null' '
 	test_cmp expect actual
 '
 
+test_expect_success 'spawn_run: input given on stdin, only stdout captured' '
+	printf "line one\nline two\n" |
+	tedge-test spawn-io 0 sh -c "cat; echo to-stderr >&2; exit 4" >actual 2>err &&
+	printf "%s\n" "line one" "line two" "status: exited with 4" >expect &&
+	test_cmp expect actual &&
+	echo to-stderr >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'spawn_run: the input is held in memory, in no file of a directory' '
+	echo secret-input |
+	tedge-test spawn-io 0 sh -c "readlink /proc/\$\$/fd/0; readlink /proc/\$\$/fd/1" >actual &&
+	test_grep "^/memfd:tedge-run (deleted)\$" actual &&
+	! grep -v -e "^/memfd:" -e "^status:" actual
+'
+
 test_expect_success 'a missing program is an error, not an exit code' '
 	test_expect_code 1 tedge-test spawn 0 no-such-program-here 2>err &&
 	test_grep "cannot run no-such-program-here: No such file or directory (os error 2)" err

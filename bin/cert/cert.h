@@ -18,17 +18,40 @@
 
 /* main.c */
 extern struct cfg cfg;
-extern const char *opt_id, *opt_output, *opt_cert, *opt_user;
-extern int opt_password_stdin;
+extern const char *opt_id, *opt_output, *opt_cert, *opt_user, *opt_cloud;
+extern int opt_password_stdin, opt_new;
+/* download.c, renew.c, promote.c: their options */
+extern const char *opt_otp, *opt_url, *opt_retry, *opt_max_timeout, *opt_csr;
+extern const char *opt_ca;
+extern int opt_offline;
 /* A configuration value the program cannot do without; dies with what. */
 char *conf(const char *key, const char *what);
+/* prog [--config-dir DIR] args... through spawn_run: its wait status */
+int run_tool(const char *prog, const char *const *args,
+    const struct spawn_io *io, char **out, int timeout_ms);
 
-/* The subcommands: create.c, show.c, renew.c */
+/* The subcommands: create.c, show.c, renew.c, download.c, promote.c */
 int cmd_create(void);
 int cmd_create_csr(void);
 int cmd_remove(void);
 int cmd_show(void);
+int cmd_needs_renewal(void);
 int cmd_renew(void);
+int cmd_download(void);
+int cmd_use_new(void);
+
+/* show.c: the certificate of --cert-path/--new, and its status words;
+ * 1 when it is due for renewal */
+char *cert_file(const char *what);
+int cert_status(const X509 *x, char *status, size_t size);
+
+/* download.c: tedge-cert-http ARGS given secret and the CSR on stdin; the
+ * chain it got, checked to be for key and id, or NULL (said already) */
+char *est_request(const char *const *args, const char *secret, const char *csr,
+    EVP_PKEY *key, const char *id);
+
+/* create.c */
+EVP_PKEY *device_key(const char *key_path);	/* reused, else made */
 
 /* files.c */
 int same_dir(const char *a, const char *b);
@@ -48,6 +71,7 @@ int wr_x509(BIO *b, void *x);
 int wr_req(BIO *b, void *x);
 int set_subject(X509_NAME *n, const char *id);
 X509 *make_cert(EVP_PKEY *key, X509_NAME *subject);
+char *make_csr(EVP_PKEY *key, const char *id, size_t *len);
 int check_id(const char *id);
 
 #endif

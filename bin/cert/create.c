@@ -139,14 +139,45 @@ cmd_create(void)
 	return EXIT_OK;
 }
 
+/*
+ * The device's key at key_path for a request: the one there, whatever its
+ * kind, else a new P-256 key made 0400 for the broker's user, never over a
+ * file that appears meanwhile. Call it with its directory locked
+ * (lock_certs). NULL with the cause pushed.
+ */
+EVP_PKEY *
+device_key(const char *key_path)
+{
+	EVP_PKEY *key;
+	size_t klen;
+	char *kpem;
+
+	sweep(key_path, 1);
+	if (access(key_path, F_OK) == 0)
+		return x509_read_key(key_path);
+	if (!(key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) ||
+	    !(kpem = pem_key(key, &klen))) {
+		x509_ssl_err("cannot generate a P-256 key");
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	if (create_file(key_path, kpem, klen, 0400) < 0) {
+		if (errno == EEXIST)
+			err_push("%s appeared while the key was made", key_path);
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	OPENSSL_cleanse(kpem, klen);
+	free(kpem);
+	return key;
+}
+
 int
 cmd_create_csr(void)
 {
-	char *id = NULL, *key_path, *out_path, *kpem, *rpem;
-	size_t klen, rlen;
-	const EVP_MD *md = EVP_sha256();
+	char *id = NULL, *key_path, *out_path, *rpem;
 	EVP_PKEY *key;
-	X509_REQ *req;
+	size_t rlen;
 	int r;
 
 	if (opt_id) {
@@ -165,40 +196,12 @@ cmd_create_csr(void)
 	} else {
 		out_path = conf("device.csr_path", "failed to read the configuration");
 	}
-	if (lock_certs(key_path, key_path, 1) < 0)
+	if (lock_certs(key_path, key_path, 1) < 0 || !(key = device_key(key_path)) ||
+	    !(rpem = make_csr(key, id, &rlen)))
 		die("failed to Generate a Certificate Signing Request.");
-	sweep(key_path, 1);
-	if (access(key_path, F_OK) == 0) {
-		/* Reuse the key, whatever its kind: the CSR is for it. */
-		if (!(key = x509_read_key(key_path)))
-			die("failed to Generate a Certificate Signing Request.");
-	} else {
-		if (!(key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) ||
-		    !(kpem = pem_key(key, &klen))) {
-			x509_ssl_err("cannot generate a P-256 key");
-			die("failed to Generate a Certificate Signing Request.");
-		}
-		if (create_file(key_path, kpem, klen, 0400) < 0) {
-			if (errno == EEXIST)
-				err_push("%s appeared while the key was made", key_path);
-			die("failed to Generate a Certificate Signing Request.");
-		}
-		OPENSSL_cleanse(kpem, klen);
-		free(kpem);
-	}
-	if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) > 256)
-		md = EVP_PKEY_get_bits(key) > 384 ? EVP_sha512() : EVP_sha384();
-	if (!(req = X509_REQ_new()) || !X509_REQ_set_version(req, 0) ||
-	    set_subject(X509_REQ_get_subject_name(req), id) < 0 ||
-	    !X509_REQ_set_pubkey(req, key) || !X509_REQ_sign(req, key, md) ||
-	    !(rpem = pem_of(wr_req, req, &rlen))) {
-		x509_ssl_err("cannot build the request");
-		die("failed to Generate a Certificate Signing Request.");
-	}
 	if (fs_write_atomic(out_path, rpem, rlen, 0444) < 0)
 		die("failed to Generate a Certificate Signing Request.");
 	free(rpem), free(out_path), free(key_path), free(id);
-	X509_REQ_free(req);
 	EVP_PKEY_free(key);
 	fputs("Certificate Signing Request was successfully created.\n", stderr);
 	return EXIT_OK;
@@ -209,10 +212,26 @@ cmd_remove(void)
 {
 	char *cert = conf("device.cert_path", "failed to remove the device certificate");
 	char *key = conf("device.key_path", "failed to remove the device certificate");
+	char *new = xasprintf("%s.new", cert);
 	int ec, ek;
 
 	if (lock_certs(key, cert, 0) < 0)
 		die("failed to remove the device certificate");
+	if (opt_new) {
+		/* what a renewal left that connect did not take */
+		ec = unlink(new) < 0 ? errno : 0;
+		if (ec && ec != ENOENT) {
+			err_pushsysf(ec, "cannot remove %s", new);
+			die("failed to remove the new device certificate");
+		}
+		fputs(ec ? "There is no new certificate to remove\n" :
+		    "The new certificate was removed\n", stderr);
+		free(new), free(cert), free(key);
+		return EXIT_OK;
+	}
+	/* as thin-edge 1.5: a pending new certificate goes too */
+	unlink(new);
+	free(new);
 	sweep(key, 1);
 	sweep(cert, 1);
 	ec = unlink(cert) < 0 ? errno : 0;

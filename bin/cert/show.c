@@ -24,24 +24,90 @@
 #include "x509.h"
 #include "cert.h"
 
-int
-cmd_show(void)
+/*
+ * The certificate this run is about: --cert-path, else device.cert_path;
+ * with --new, that name with ".new" appended. malloc'd; dies with what.
+ */
+char *
+cert_file(const char *what)
 {
-	char *path, *subject, *issuer, *minv, *dec, *hex, *h;
-	char from[64], until[64], status[128], d[64];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen, i;
-	unsigned long long minsecs;
-	long long left, start;
-	BIGNUM *bn;
-	X509 *x;
+	char *path, *p;
 
 	if (opt_cert) {
 		if (!(path = path_clean(opt_cert)))
-			die("failed to show the device certificate");
+			die("%s", what);
 	} else {
-		path = conf("device.cert_path", "failed to show the device certificate");
+		path = conf("device.cert_path", what);
 	}
+	if (!opt_new)
+		return path;
+	p = xasprintf("%s.new", path);
+	free(path);
+	return p;
+}
+
+/*
+ * x's status as thin-edge words it ("VALID (expires in: 1y 2d)"), and
+ * whether it is due for renewal: expired, or no more than
+ * certificate.validity.minimum_duration left.
+ */
+int
+cert_status(const X509 *x, char *status, size_t size)
+{
+	char *minv = conf("certificate.validity.minimum_duration", "failed to read the configuration");
+	unsigned long long minsecs;
+	long long left, start;
+	char d[64];
+
+	if (cfg_duration_secs(minv, &minsecs) < 0)
+		minsecs = 30 * 86400;
+	free(minv);
+	left = x509_secs_until(X509_get0_notAfter(x));
+	start = x509_secs_until(X509_get0_notBefore(x));
+	if (start > 0) {
+		x509_duration_text(start, d, sizeof(d));
+		snprintf(status, size, "NOT VALID YET (will be in: %s)", d);
+		return 0;
+	}
+	if (left < 0) {
+		x509_duration_text(-left, d, sizeof(d));
+		snprintf(status, size, "EXPIRED (since: %s)", d);
+		return 1;
+	}
+	x509_duration_text(left, d, sizeof(d));
+	snprintf(status, size, "%s (expires in: %s)",
+	    (unsigned long long)left > minsecs ? "VALID" : "EXPIRES SOON", d);
+	return (unsigned long long)left <= minsecs;
+}
+
+/* needs-renewal: 0 due, 1 not, 2 the certificate cannot be read. */
+int
+cmd_needs_renewal(void)
+{
+	char status[128], *path = cert_file("Cannot check the certificate");
+	X509 *x;
+	int due;
+
+	if (!(x = x509_read_cert(path)))
+		diec(2, "Cannot check the certificate");
+	due = cert_status(x, status, sizeof(status));
+	fprintf(stderr, "Status:        %s\n", status);
+	X509_free(x);
+	free(path);
+	return due ? EXIT_OK : EXIT_FAIL;
+}
+
+int
+cmd_show(void)
+{
+	char *path, *subject, *issuer, *dec, *hex, *h;
+	char from[64], until[64], status[128];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen, i;
+	BIGNUM *bn;
+	X509 *x;
+
+	path = cert_file("failed to show the device certificate");
 	if (access(path, F_OK) < 0) {
 		err_pushsys(errno);
 		err_push("reading certificate from %s", path);
@@ -49,27 +115,11 @@ cmd_show(void)
 	}
 	if (!(x = x509_read_cert(path)))
 		die("failed to show the device certificate");
-	minv = conf("certificate.validity.minimum_duration", "failed to show the device certificate");
-	if (cfg_duration_secs(minv, &minsecs) < 0)
-		minsecs = 30 * 86400;
-	free(minv);
 	subject = x509_name_text(X509_get_subject_name(x));
 	issuer = x509_name_text(X509_get_issuer_name(x));
 	x509_time_text(X509_get0_notBefore(x), from, sizeof(from));
 	x509_time_text(X509_get0_notAfter(x), until, sizeof(until));
-	left = x509_secs_until(X509_get0_notAfter(x));
-	start = x509_secs_until(X509_get0_notBefore(x));
-	if (start > 0) {
-		x509_duration_text(start, d, sizeof(d));
-		snprintf(status, sizeof(status), "NOT VALID YET (will be in: %s)", d);
-	} else if (left < 0) {
-		x509_duration_text(-left, d, sizeof(d));
-		snprintf(status, sizeof(status), "EXPIRED (since: %s)", d);
-	} else {
-		x509_duration_text(left, d, sizeof(d));
-		snprintf(status, sizeof(status), "%s (expires in: %s)",
-		    (unsigned long long)left > minsecs ? "VALID" : "EXPIRES SOON", d);
-	}
+	cert_status(x, status, sizeof(status));
 	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	dec = bn ? BN_bn2dec(bn) : NULL;
 	hex = bn ? BN_bn2hex(bn) : NULL;

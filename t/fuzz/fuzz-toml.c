@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-toml: libFuzzer target for lib/toml.c. Whatever parses must dump,
+ * fuzz-toml: libFuzzer target for lib/toml*.c. Whatever parses must dump,
  * the dump must parse back to an equal tree, and dumping that tree must
  * give the same bytes again.
  */

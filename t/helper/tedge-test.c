@@ -13,6 +13,8 @@
  *   tedge-test bench RUNS CMD [ARGS]
  *	Runs CMD RUNS times (stdout and stderr to /dev/null) and prints
  *	"median_ns=N max_rss_kb=M"; exit 1 if a run failed.
+ *   tedge-test spawn-io TIMEOUT_MS CMD [ARGS] <INPUT
+ *	the same with INPUT as CMD's stdin and CMD's stderr left as ours.
  *   tedge-test spawn TIMEOUT_MS CMD [ARGS]
  *	lib/spawn.c: prints what CMD wrote, then "status: <text>"; a failure
  *	to run prints the error chain and exits 1.
@@ -206,6 +208,25 @@ spawn(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* spawn_run with our stdin as the child's input and its stderr ours. */
+static int
+spawn_io(int argc, char **argv)
+{
+	struct spawn_io io = { NULL, 0, 1 };
+	char *out, in[65536];
+	int st;
+
+	if (argc < 2)
+		return EXIT_USAGE;
+	io.inlen = fread(in, 1, sizeof(in), stdin);
+	io.in = in;
+	if ((st = spawn_run(argv + 1, &io, &out, atoi(argv[0]))) < 0)
+		die("spawn failed");
+	printf("%sstatus: %s\n", out, spawn_status_text(st));
+	free(out);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -218,12 +239,15 @@ main(int argc, char *argv[])
 		r = bench(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "spawn"))
 		r = spawn(argc - 2, argv + 2);
+	else if (argc >= 2 && !strcmp(argv[1], "spawn-io"))
+		r = spawn_io(argc - 2, argv + 2);
 	else if (argc == 2 && !strcmp(argv[1], "free-port"))
 		r = free_port();
 	if (r == EXIT_USAGE)
 		fputs("usage: tedge-test crash KILLS FILE -- CMD...\n"
 		    "       tedge-test bench RUNS CMD...\n"
 		    "       tedge-test spawn TIMEOUT_MS CMD...\n"
+		    "       tedge-test spawn-io TIMEOUT_MS CMD... <INPUT\n"
 		    "       tedge-test free-port\n", stderr);
 	return r;
 }

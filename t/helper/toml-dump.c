@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * toml-dump: test driver for lib/toml.c.
+ * toml-dump: test driver for the TOML module (lib/toml.h, lib/toml*.c).
  *
  *	toml-dump json <FILE		toml-test JSON form of the document
  *	toml-dump toml <FILE		the document as toml_dump() writes it
