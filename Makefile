@@ -56,9 +56,9 @@ bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
 
 # tedge-cert-http: the certificate's HTTPS requests (upload, EST enroll and
 # reenroll), the only part of tedge-cert that loads libcurl; one file per
-# concern: options, the request, reading a secret, each subcommand.
-CERTHTTPOBJ = bin/cert-http/main.o bin/cert-http/http.o bin/cert-http/secret.o \
-	bin/cert-http/upload.o bin/cert-http/est.o
+# concern: options, the request, each subcommand.
+CERTHTTPOBJ = bin/cert-http/main.o bin/cert-http/http.o bin/cert-http/upload.o \
+	bin/cert-http/est.o
 $(CERTHTTPOBJ): $(HDR) bin/cert-http/cert-http.h config.mk Makefile
 bin/tedge-cert-http: $(CERTHTTPOBJ) $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTHTTPOBJ) $(TEDGE_LIBS) $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
@@ -211,8 +211,7 @@ t/fuzz/out/fuzz-pem: t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) lib/x509.c $(HDR)
 
 # upload.c is included by the harness (to reach its static functions);
 # the program's other files are linked beside it, its main renamed.
-CERTHTTPSRC = bin/cert-http/main.c bin/cert-http/http.c bin/cert-http/secret.c \
-	bin/cert-http/est.c
+CERTHTTPSRC = bin/cert-http/main.c bin/cert-http/http.c bin/cert-http/est.c
 t/fuzz/out/fuzz-json: t/fuzz/fuzz-json.c bin/cert-http/upload.c $(CERTHTTPSRC) bin/cert-http/cert-http.h \
 		$(FUZZ_LIBSRC) lib/opt.c $(HDR)
 	mkdir -p t/fuzz/out

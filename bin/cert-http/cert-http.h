@@ -3,8 +3,7 @@
  * cert-http.h: what the files of tedge-cert-http share. main.c reads the
  * command line into the opt_ variables and the configuration into cfg;
  * http.c is the one curl request (trust, limits, the words for what went
- * wrong); secret.c reads a secret line; upload.c and est.c are the
- * subcommands.
+ * wrong); upload.c and est.c are the subcommands.
  */
 #ifndef TEDGE_CERT_HTTP_H
 #define TEDGE_CERT_HTTP_H
@@ -24,15 +23,6 @@ extern int opt_password_stdin;
 int cmd_upload(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_reenroll(int argc, char **argv);
-
-/* secret.c */
-/*
- * A line from fd into buf (size bytes, so size - 1 characters at most),
- * without its newline or a CR before it, read a byte at a time so that
- * what follows stays unread. -1 with "the <what> is longer than N
- * characters" pushed.
- */
-int read_line(int fd, char *buf, size_t size, const char *what);
 
 /* http.c */
 struct buf {

@@ -371,7 +371,7 @@ read_input(struct est *e, const char *secret)
 	ssize_t r;
 	long len;
 
-	if (read_line(STDIN_FILENO, token, sizeof(token), secret) < 0)
+	if (fs_read_line(STDIN_FILENO, token, sizeof(token), secret) < 0)
 		stop();
 	if (!*token) {
 		err_push("the %s (the first line of stdin) is empty", secret);

@@ -53,7 +53,7 @@ ask_user(void)
 		err_pushsysf(errno, "cannot ask for the username on /dev/tty");
 		die("failed to upload root certificate");
 	}
-	r = read_line(fd, username, sizeof(username), "username");
+	r = fs_read_line(fd, username, sizeof(username), "username");
 	close(fd);
 	if (r < 0)
 		die("failed to upload root certificate");
@@ -85,7 +85,7 @@ get_password(void)
 		return 0;
 	}
 	if (opt_password_stdin) {
-		if (read_line(STDIN_FILENO, password, sizeof(password), "password") < 0)
+		if (fs_read_line(STDIN_FILENO, password, sizeof(password), "password") < 0)
 			return -1;
 		return *password ? 0 :
 		    err_push("--password-stdin: the first line of stdin is empty: there is no password to send");
@@ -103,7 +103,7 @@ get_password(void)
 		close(fd);
 		return err_pushsysf(errno, "cannot ask for the password on /dev/tty");
 	}
-	r = read_line(fd, password, sizeof(password), "password");
+	r = fs_read_line(fd, password, sizeof(password), "password");
 	tcsetattr(fd, TCSAFLUSH, &old);
 	close(fd);
 	if (r == 0 && !*password)
