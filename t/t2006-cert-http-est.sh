@@ -35,6 +35,15 @@ mkdir canned || BUG "cannot make canned/"
 test_bg_pid $!
 test_wait_for 10 "test -s canned/port" >/dev/null 2>&1 || BUG "the canned EST server did not start"
 canned_port=$(cat canned/port)
+
+# The stand-in's certificate authority, when it has one and can run.
+test_lazy_prereq CURL 'command -v curl'
+test_lazy_prereq RESPONDER 'test -x "$TEDGE_ROOT/standin/c8y-responder"'
+if test_have_prereq MOSQUITTO,MOSQ_CLIENTS,CURL,RESPONDER &&
+	grep -q simpleenroll "$TEDGE_ROOT/standin/c8y-standin"; then
+	standin_start || BUG "the Cumulocity stand-in did not start"
+	test_set_prereq STANDIN
+fi
 otp='otp-6d1b0c'
 
 # answer CODE [FILE]: what the canned server says next (an empty body
@@ -416,6 +425,190 @@ test_expect_success STRACE 'the secrets reach no other program: it starts none' 
 	grep execve trace >execs &&
 	test_line_count = 1 execs &&
 	test_grep ! "$otp" trace
+'
+
+
+# --- against the Cumulocity stand-in ------------------------------------------
+
+# register ID OTP: the operator registers ID for certificates, with OTP.
+register () {
+	printf 'ID\tAUTH_TYPE\tENROLLMENT_OTP\n%s\tCERTIFICATES\t%s\n' "$1" "$2" >reg.csv &&
+	curl -sS --max-time 20 --cacert "$C8Y_STANDIN_CA" -u "user:$C8Y_STANDIN_SECRET" \
+		-H "Accept: application/json" -F "file=@reg.csv;type=text/csv" -o reg.reply \
+		-w "%{http_code}\n" "https://127.0.0.1:$C8Y_STANDIN_HTTP_PORT/devicecontrol/bulkNewDeviceRequests" >reg.status &&
+	echo 201 >reg.expect &&
+	test_cmp reg.expect reg.status
+}
+
+# csr ID: a new key ID.key and a CSR for CN=ID in ID.csr
+csr () {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/O=Thin Edge/OU=Device/CN=$1" -keyout "$1.key" -out "$1.csr" 2>/dev/null
+}
+
+# enroll ID OTP ARGS: tedge-cert-http enroll for ID with ID.csr, the
+# configuration's endpoint and trust (the stand-in).
+enroll () {
+	id_=$1 otp_=$2
+	shift 2
+	{ printf '%s\n' "$otp_" && cat "$id_.csr"; } >"$id_.in" &&
+	tedge-cert-http enroll c8y --device-id "$id_" "$@" <"$id_.in"
+}
+
+# issued_for ID PEM: PEM is one certificate of the tenant CA for ID and ID.key
+issued_for () {
+	test "$(grep -c "BEGIN CERTIFICATE" "$2")" = 1 &&
+	openssl verify -CAfile "$C8Y_STANDIN_TENANT_CA" "$2" &&
+	openssl x509 -in "$2" -noout -subject -nameopt RFC2253 >subject &&
+	test_grep -x "subject=CN=$1,OU=Device,O=Thin Edge" subject &&
+	openssl x509 -in "$2" -noout -pubkey >pub.cert &&
+	openssl pkey -in "$1.key" -pubout >pub.key &&
+	test_cmp pub.key pub.cert &&
+	test_grep " $1 " "$C8Y_STANDIN_DIR/issued.log"
+}
+
+# jwt CERT KEY: the device's token, asked for on s/uat as the holder of
+# CERT (the answer, 71,<JWT>, comes on s/dat), into token.
+jwt () {
+	rm -f s_dat token &&
+	{ mosquitto_sub -h 127.0.0.1 -p "$C8Y_STANDIN_MQTT_PORT" --cafile "$C8Y_STANDIN_CA" \
+		--cert "$1" --key "$2" -i "t2006-sub-$$" -t s/dat -C 1 -W 15 >s_dat 2>&1 & } &&
+	test_bg_pid $! &&
+	# published until answered: the subscription may not be in place yet
+	test_wait_for 15 "test -s s_dat || { mosquitto_pub -h 127.0.0.1 -p $C8Y_STANDIN_MQTT_PORT \
+		--cafile \"$C8Y_STANDIN_CA\" --cert $1 --key $2 -i t2006-pub-$$ -t s/uat -n; false; }" &&
+	sed -n "s/^71,//p" s_dat >token &&
+	test -s token
+}
+
+NO_REQUEST='No newDeviceRequest found for this ID. It may already be registered, check the audit logs for details.'
+
+test_expect_success STANDIN 'stand-in: setup, a device registered with a one-time password' '
+	standin_configure &&
+	hp=127.0.0.1:$C8Y_STANDIN_HTTP_PORT &&
+	csr ca-dev &&
+	register ca-dev Otp-1a
+'
+
+test_expect_success STANDIN 'stand-in: enroll (PKCS#7, 200): the certificate, which the broker takes' '
+	enroll ca-dev Otp-1a >ca-dev.pem 2>err &&
+	test_must_be_empty err &&
+	issued_for ca-dev ca-dev.pem &&
+	mosquitto_pub -h 127.0.0.1 -p "$C8Y_STANDIN_MQTT_PORT" --cafile "$C8Y_STANDIN_CA" \
+		--cert ca-dev.pem --key ca-dev.key -i ca-dev -t s/us -m "100,ca-dev,thin-edge.io" -q 1
+'
+
+test_expect_success STANDIN 'stand-in: the one-time password again: refused, retried until --max-timeout' '
+	test_expect_code 1 enroll ca-dev Otp-1a --retry-every 1s --max-timeout 1s >out 2>err &&
+	test_must_be_empty out &&
+	cat >expect <<-EOF &&
+	error: The device ca-dev is not registered yet on $hp: 401 Unauthorized: $NO_REQUEST
+	warning: Will retry in 1 seconds
+	error: The device ca-dev is not registered yet on $hp: 401 Unauthorized: $NO_REQUEST
+	Error: failed to Download a certificate from $hp for the device ca-dev
+
+	Caused by:
+	    Maximum timeout elapsed. No certificate has been downloaded
+	EOF
+	test_cmp expect err
+'
+
+test_expect_success STANDIN 'stand-in: --max-timeout 0s is one attempt' '
+	csr late-dev &&
+	grep -c simpleenroll "$C8Y_STANDIN_DIR/est.log" >before &&
+	test_expect_code 1 enroll late-dev Otp-2a --max-timeout 0s 2>err &&
+	grep -c simpleenroll "$C8Y_STANDIN_DIR/est.log" >after &&
+	test $(($(cat after) - $(cat before))) = 1 &&
+	test_grep -x "error: The device late-dev is not registered yet on $hp: 401 Unauthorized: $NO_REQUEST" err &&
+	test_grep ! "^warning:" err
+'
+
+test_expect_success STANDIN 'stand-in: registered while enroll retries: it gets the certificate' '
+	{ printf "Otp-2a\n" && cat late-dev.csr; } >late.in &&
+	{ tedge-cert-http enroll c8y --device-id late-dev --retry-every 1s --max-timeout 60s \
+		<late.in >late-dev.pem 2>late.err & } &&
+	pid=$! &&
+	test_bg_pid $pid &&
+	test_wait_for 15 "grep -q \"^warning: Will retry in 1 seconds\" late.err" &&
+	register late-dev Otp-2a &&
+	test_wait_for 30 "! kill -0 $pid 2>/dev/null" &&
+	{ wait $pid; st=$?; } &&
+	test "$st" = 0 &&
+	issued_for late-dev late-dev.pem &&
+	test_grep "^error: The device late-dev is not registered yet" late.err &&
+	test_grep ! "^Error:" late.err
+'
+
+test_expect_success STANDIN 'stand-in: enroll, a PEM reply (201)' '
+	echo pem-201 >"$C8Y_STANDIN_DIR/est-reply" &&
+	test_when_finished "rm -f \"$C8Y_STANDIN_DIR/est-reply\"" &&
+	csr pem-dev &&
+	register pem-dev Otp-3a &&
+	enroll pem-dev Otp-3a --url "localhost:$C8Y_STANDIN_HTTP_PORT" >pem-dev.pem 2>err &&
+	test_must_be_empty err &&
+	issued_for pem-dev pem-dev.pem &&
+	tail -n 1 "$C8Y_STANDIN_DIR/est.log" >last &&
+	test_grep "^simpleenroll 201 " last
+'
+
+test_expect_success STANDIN 'stand-in: a server not trusted: no certificate, the registration kept' '
+	csr trust-dev &&
+	register trust-dev Otp-4a &&
+	mkdir -p no-roots &&
+	test_when_finished "unset TEDGE_C8Y_ROOT_CERT_PATH" &&
+	TEDGE_C8Y_ROOT_CERT_PATH=$PWD/no-roots &&
+	export TEDGE_C8Y_ROOT_CERT_PATH &&
+	test_expect_code 1 enroll trust-dev Otp-4a --max-timeout 0s >out 2>err &&
+	unset TEDGE_C8Y_ROOT_CERT_PATH &&
+	test_must_be_empty out &&
+	test_grep "^error: Fail to connect to $hp: SSL certificate problem" err &&
+	test_grep ! " trust-dev " "$C8Y_STANDIN_DIR/issued.log" &&
+	enroll trust-dev Otp-4a >trust-dev.pem &&
+	issued_for trust-dev trust-dev.pem
+'
+
+test_expect_success STANDIN 'stand-in: its CA off: 503, no answer, no tenant keypair; then on' '
+	test_when_finished "\"$TEDGE_ROOT/standin/c8y-standin\" ca-on \"$C8Y_STANDIN_DIR\"" &&
+	csr off-dev &&
+	register off-dev Otp-5a &&
+	"$TEDGE_ROOT/standin/c8y-standin" ca-off "$C8Y_STANDIN_DIR" &&
+	test_expect_code 1 enroll off-dev Otp-5a --max-timeout 0s 2>err &&
+	test_grep "^error: The device off-dev is not registered yet on $hp: 503 Service Unavailable" err &&
+	"$TEDGE_ROOT/standin/c8y-standin" ca-off "$C8Y_STANDIN_DIR" close &&
+	test_expect_code 1 enroll off-dev Otp-5a --max-timeout 0s 2>err &&
+	test_grep "^error: Fail to connect to $hp: " err &&
+	"$TEDGE_ROOT/standin/c8y-standin" ca-off "$C8Y_STANDIN_DIR" 404 &&
+	test_expect_code 1 enroll off-dev Otp-5a --max-timeout 0s 2>err &&
+	test_grep -x "error: The device off-dev is not registered yet on $hp: 404 Not Found: Failed to retrieve tenant keypair" err &&
+	"$TEDGE_ROOT/standin/c8y-standin" ca-on "$C8Y_STANDIN_DIR" &&
+	enroll off-dev Otp-5a >off-dev.pem &&
+	issued_for off-dev off-dev.pem
+'
+
+test_expect_success STANDIN 'stand-in: reenroll with the JWT the device gets over MQTT' '
+	jwt ca-dev.pem ca-dev.key &&
+	openssl req -new -key ca-dev.key -subj "/O=Thin Edge/OU=Device/CN=ca-dev" -out re.csr &&
+	{ cat token && cat re.csr; } >re.in &&
+	tedge-cert-http reenroll c8y <re.in >ca-dev.new.pem 2>err &&
+	test_must_be_empty err &&
+	issued_for ca-dev ca-dev.new.pem &&
+	openssl x509 -in ca-dev.pem -noout -serial >old &&
+	openssl x509 -in ca-dev.new.pem -noout -serial >new &&
+	! cmp -s old new &&
+	tail -n 1 "$C8Y_STANDIN_DIR/est.log" >last &&
+	test_grep "^simplereenroll 200 auth=Bearer" last
+'
+
+test_expect_success STANDIN 'stand-in: reenroll without a token, with a bad one: refused' '
+	{ echo && cat re.csr; } >re.in &&
+	test_expect_code 1 tedge-cert-http reenroll c8y <re.in >out 2>err &&
+	test_grep "^    the token (the first line of stdin) is empty$" err &&
+	{ echo not.a.token && cat re.csr; } >re.in &&
+	test_expect_code 1 tedge-cert-http reenroll c8y <re.in >out 2>err &&
+	test_must_be_empty out &&
+	test_grep -x "Error: failed to renew the device certificate via https://$hp" err &&
+	test_grep -x "    The request failed with 401 Unauthorized:" err &&
+	test_grep "^    	{.*\"error\"" err
 '
 
 test_done
