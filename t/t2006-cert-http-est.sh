@@ -117,7 +117,7 @@ test_expect_success 'usage: each option with its subcommand, the cloud, the valu
 	test_expect_code 2 tedge-cert-http </dev/null 2>err &&
 	test_grep "a subcommand is required: upload, enroll or reenroll" err &&
 	tedge-cert-http --help >out &&
-	test_grep "enroll c8y --device-id ID" out
+	test_grep "enroll c8y -i ID" out
 '
 
 test_expect_success 'enroll: the request, as thin-edge sends it' '
