@@ -5,11 +5,11 @@
 
 include config.mk
 
-PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-upload bin/tedge-bridge-gen bin/tedge-svc \
+PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-http bin/tedge-bridge-gen bin/tedge-svc \
 	bin/tedge-check
 SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init
 HELPERS = t/helper/tedge-test t/helper/toml-dump standin/c8y-responder
-MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-bridge-gen.1 \
+MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man/tedge-bridge-gen.1 \
 	man/tedge-svc.1 man/tedge-check.1 man/tedge-connect.1 man/tedge-disconnect.1 \
 	man/tedge-reconnect.1 man/tedge-init.1
 
@@ -60,8 +60,14 @@ $(CERTOBJ): $(HDR) bin/cert/cert.h config.mk Makefile
 bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTOBJ) lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)
 
-bin/tedge-cert-upload: bin/tedge-cert-upload.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert-upload.o $(TEDGE_LIBS) $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
+# tedge-cert-http: the certificate's HTTPS requests (upload, EST enroll and
+# reenroll), the only part of tedge-cert that loads libcurl; one file per
+# concern: options, the request, each subcommand.
+CERTHTTPOBJ = bin/cert-http/main.o bin/cert-http/http.o bin/cert-http/upload.o \
+	bin/cert-http/est.o
+$(CERTHTTPOBJ): $(HDR) bin/cert-http/cert-http.h config.mk Makefile
+bin/tedge-cert-http: $(CERTHTTPOBJ) $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTHTTPOBJ) $(TEDGE_LIBS) $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
 
 bin/tedge-bridge-gen: bin/tedge-bridge-gen.o $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-bridge-gen.o $(TEDGE_LIBS)
@@ -209,11 +215,14 @@ t/fuzz/out/fuzz-pem: t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) lib/x509.c $(HDR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-pem.c $(FUZZ_LIBSRC) \
 		lib/x509.c $(SSL_LIBS)
 
-# The program's file is included by the harness (its main renamed).
-t/fuzz/out/fuzz-json: t/fuzz/fuzz-json.c bin/tedge-cert-upload.c $(FUZZ_LIBSRC) $(HDR)
+# upload.c is included by the harness (to reach its static functions);
+# the program's other files are linked beside it, its main renamed.
+CERTHTTPSRC = bin/cert-http/main.c bin/cert-http/http.c bin/cert-http/est.c
+t/fuzz/out/fuzz-json: t/fuzz/fuzz-json.c bin/cert-http/upload.c $(CERTHTTPSRC) bin/cert-http/cert-http.h \
+		$(FUZZ_LIBSRC) lib/opt.c $(HDR)
 	mkdir -p t/fuzz/out
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -o $@ t/fuzz/fuzz-json.c $(FUZZ_LIBSRC) \
-		$(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib $(CPPFLAGS) -Dmain=cert_http_main -o $@ t/fuzz/fuzz-json.c \
+		$(CERTHTTPSRC) $(FUZZ_LIBSRC) lib/opt.c $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
 
 # bench/connect-wan's link: a TCP proxy that delays each way, and the
 # connect() that waits the handshake's round trip (LD_PRELOAD).
@@ -281,7 +290,7 @@ lint:
 		init/runit/mosquitto/run
 
 clean:
-	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 

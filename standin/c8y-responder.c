@@ -8,7 +8,10 @@
  * cloud's own side) and answers there as the clouds do:
  *
  *   s/uat (any payload)       s/dat: 71,<JWT>, HS256, claims iss (ISS,
- *                             default localhost), sub, tenant, iat, exp
+ *                             default localhost), sub, tenant, iat, exp;
+ *                             sub is t12345/device_<ID> when the device
+ *                             is known (a fleet's, below), else
+ *                             t12345/device
  *   s/us 100,<id>,<type>      creates the device: a line "<id>,<type>" in
  *                             DIR/devices; for a device already there,
  *                             s/e: 41,100,Device already existing
@@ -20,7 +23,10 @@
  * connection), so every connected device sees every answer; but a fleet's
  * endpoints (c8y-standin, C8Y_STANDIN_FLEET) bring each device's topics
  * here as up/<ID>/<topic>: those are answered on down/<ID>/<topic>, which
- * reaches that device only.
+ * reaches that device only. Only there does the responder know who asks
+ * (MQTT tells a subscriber nothing of the publisher), so only there does
+ * its JWT name the device, as Cumulocity's names its device user; the
+ * stand-in's EST re-enrollment (c8y-http.py) reads it.
  *
  * The JWT key is random, made at each start, and written in hex to
  * DIR/jwt.key (0600) so that tests can check signatures. DIR/responder.ready
@@ -98,9 +104,9 @@ b64url(const unsigned char *in, size_t n, char *out)
 	return o;
 }
 
-/* "71,<header>.<payload>.<signature>" into out. */
+/* "71,<header>.<payload>.<signature>" into out, for device (NULL: unknown). */
 static void
-jwt(char *out, size_t n)
+jwt(char *out, size_t n, const char *device)
 {
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 	char claims[512], signing[1024], sig[64];
@@ -109,9 +115,13 @@ jwt(char *out, size_t n)
 	long long now = (long long)time(NULL);
 	size_t len;
 
+	/* a fleet's ids are [A-Za-z0-9_.-]: anything else would need escaping */
+	if (device && (!*device || strspn(device, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(device)))
+		device = NULL;
 	snprintf(claims, sizeof(claims),
-	    "{\"iss\":\"%s\",\"sub\":\"%s/device\",\"tenant\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"%lu\"}",
-	    iss, TENANT, TENANT, now, now + 3600, ++njwt);
+	    "{\"iss\":\"%s\",\"sub\":\"%s/device%s%s\",\"tenant\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"%lu\"}",
+	    iss, TENANT, device ? "_" : "", device ? device : "", TENANT, now, now + 3600, ++njwt);
 	len = b64url((const unsigned char *)header, strlen(header), signing);
 	signing[len++] = '.';
 	len += b64url((const unsigned char *)claims, strlen(claims), signing + len);
@@ -214,7 +224,7 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 		topic = e + 1;
 	}
 	if (!strcmp(topic, "s/uat")) {
-		jwt(buf, sizeof(buf));
+		jwt(buf, sizeof(buf), sc);
 		answer(m, sc, "s/dat", buf);
 	} else if (!strcmp(topic, "s/us")) {
 		on_us(m, sc, pl);

@@ -215,7 +215,7 @@ test_expect_success STRACE 'the password reaches no other program: the upload st
 	grep "execve" trace >execs &&
 	test_line_count = 2 execs &&
 	test_grep "tedge-cert\"" execs &&
-	test_grep "tedge-cert-upload\"" execs &&
+	test_grep "tedge-cert-http\"" execs &&
 	test_grep ! "$C8Y_STANDIN_SECRET" trace
 '
 

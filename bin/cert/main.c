@@ -16,7 +16,7 @@
  * file when interrupted (one SIGKILL leaves is removed by the next run,
  * under an flock on the directory); renew replaces the
  * certificate atomically; create-csr writes the CSR (0444).
- * upload is done by tedge-cert-upload, which this program execs, so that
+ * upload is done by tedge-cert-http, which this program execs, so that
  * only the upload loads libcurl.
  *
  * Exit: 0 success; 1 failure; 2 usage.
@@ -118,14 +118,14 @@ conf(const char *key, const char *what)
 	return v;
 }
 
-/* upload is tedge-cert-upload's job (it alone links libcurl): hand over. */
+/* upload is tedge-cert-http's job (it alone links libcurl): hand over. */
 static int
 exec_upload(const char *dir, int argc, char **argv)
 {
-	char *av[10];
+	char *av[11];
 	int n = 0, i;
 
-	av[n++] = xstrdup("tedge-cert-upload");
+	av[n++] = xstrdup("tedge-cert-http");
 	if (dir) {
 		av[n++] = xstrdup("--config-dir");
 		av[n++] = xstrdup(dir);
@@ -137,12 +137,13 @@ exec_upload(const char *dir, int argc, char **argv)
 	if (opt_password_stdin)
 		av[n++] = xstrdup("--password-stdin");
 	av[n++] = xstrdup("--");
-	for (i = 0; i < argc && n < 9; i++)
+	av[n++] = xstrdup("upload");
+	for (i = 0; i < argc && n < 10; i++)
 		av[n++] = argv[i];
 	if (i < argc)
 		die_usage("unexpected argument '%s' found", argv[i]);
 	av[n] = NULL;
-	exec_tool("tedge-cert-upload", av);
+	exec_tool("tedge-cert-http", av);
 	die("failed to upload root certificate");
 }
 
@@ -179,7 +180,7 @@ run_tool(const char *prog, const char *const *args, const struct spawn_io *io,
 	return st;
 }
 
-/* The subcommands; upload is run by tedge-cert-upload. */
+/* The subcommands; upload is run by tedge-cert-http. */
 #define CLOUD "the following required arguments were not provided:\n  <CLOUD>"
 enum { C_CREATE, C_CSR, C_SHOW, C_REMOVE, C_RENEW, C_UPLOAD, C_NEEDS, C_DOWNLOAD, C_USE_NEW };
 static const struct cmd subcmds[] = {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-json: libFuzzer target for the JSON that bin/tedge-cert-upload.c
- * reads from Cumulocity: the body of GET /tenant/currentTenant, collected
- * as curl hands it over (collect()) and decoded by tenant_name(). The
- * program's own file is compiled in, its main renamed, so that its static
- * functions are the ones tested.
+ * fuzz-json: libFuzzer target for the JSON that tedge-cert-http's upload
+ * (bin/cert-http/upload.c) reads from Cumulocity: the body of GET
+ * /tenant/currentTenant, collected as curl hands it over (http_collect())
+ * and decoded by tenant_name(). upload.c is compiled in, so that its
+ * static functions are the ones tested; the program's other files are
+ * linked beside it, its main renamed (the Makefile's -Dmain=...).
  *
  * A name that comes out goes into the next request's URL: it must be
  * non-empty [A-Za-z0-9_.-] and a field "name" of the object.
@@ -18,12 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int upload_main_unused(int, char **);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define main upload_main_unused
-#include "../../bin/tedge-cert-upload.c"
-#undef main
+#include "../../bin/cert-http/upload.c"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,8 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t half = size / 2;
 
 	/* In two pieces, as curl may deliver a body. */
-	if (size > 0 && (collect((char *)data, 1, half, &resp) != half ||
-	    collect((char *)data + half, 1, size - half, &resp) != size - half))
+	if (size > 0 && (http_collect((char *)data, 1, half, &resp) != half ||
+	    http_collect((char *)data + half, 1, size - half, &resp) != size - half))
 		abort();
 	if (size > 0 && (resp.n != size || resp.p[size] != '\0'))
 		abort();
