@@ -23,6 +23,7 @@ flow_start_runit || BUG "runsvdir did not start"
 cert="$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem"
 
 # render FILE...: the init/ templates into initdir/, @BINDIR@ the build's
+# shellcheck disable=SC3043 # local: lib.sh allows it
 render () {
 	local f
 	for f in "$@"; do
