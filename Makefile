@@ -7,11 +7,11 @@ include config.mk
 
 PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-http bin/tedge-bridge-gen bin/tedge-svc \
 	bin/tedge-check
-SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init
+SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew
 HELPERS = t/helper/tedge-test t/helper/toml-dump standin/c8y-responder
 MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man/tedge-bridge-gen.1 \
 	man/tedge-svc.1 man/tedge-check.1 man/tedge-connect.1 man/tedge-disconnect.1 \
-	man/tedge-reconnect.1 man/tedge-init.1
+	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1
 
 # libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
@@ -88,7 +88,9 @@ bin/tedge-check: $(CHECKOBJ) lib/x509.o $(LIBSO)
 INITDIR = $(PREFIX)/share/tedge/init
 MOSQUITTO_SBINDIR = /usr/sbin
 INIT = init/systemd/mosquitto.service init/openrc/mosquitto \
-	init/sysvinit/mosquitto init/runit/mosquitto/run
+	init/sysvinit/mosquitto init/runit/mosquitto/run \
+	init/systemd/tedge-cert-renewer@.timer init/systemd/tedge-cert-renewer@.service \
+	init/openrc/tedge-cert-renewer init/runit/tedge-cert-renewer/run
 
 # One program from bin/svc/: main.c and a file per service manager.
 SVCOBJ = bin/svc/main.o bin/svc/path.o bin/svc/run.o bin/svc/install.o \
@@ -271,14 +273,15 @@ uninstall:
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 	rm -rf $(DESTDIR)$(INITDIR)
 
-# The init/ definitions, for tedge-svc install: @SBINDIR@ (mosquitto's) and
-# @SYSCONFDIR@ filled in, modes kept.
+# The init/ definitions, for tedge-svc install: @SBINDIR@ (mosquitto's),
+# @SYSCONFDIR@ and @BINDIR@ (the toolkit's) filled in, modes kept.
 install-init:
 	for f in $(INIT); do \
 		d=$(DESTDIR)$(INITDIR)/$${f#init/}; \
 		mkdir -p "$${d%/*}" && \
 		sed -e 's|@SBINDIR@|$(MOSQUITTO_SBINDIR)|g' \
-			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$f >"$$d" && \
+			-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			-e 's|@BINDIR@|$(BINDIR)|g' $$f >"$$d" && \
 		if [ -x $$f ]; then chmod 755 "$$d"; else chmod 644 "$$d"; fi || exit 1; \
 	done
 
@@ -287,7 +290,8 @@ lint:
 	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps scripts/try-linker scripts/demo bench/* \
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
-		init/runit/mosquitto/run
+		init/runit/mosquitto/run init/openrc/tedge-cert-renewer \
+		init/runit/tedge-cert-renewer/run
 
 clean:
 	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \

@@ -21,9 +21,22 @@ tedge_config () { "$flow_bindir/tedge-config" "$@"; }
 tedge_svc () { "$flow_bindir/tedge-svc" "$@"; }
 tedge_check () { "$flow_bindir/tedge-check" "$@"; }
 tedge_bridge_gen () { "$flow_bindir/tedge-bridge-gen" "$@"; }
+tedge_cert () { "$flow_bindir/tedge-cert" "$@"; }
 
 # A line for people, and the empty line thin-edge puts after each.
 say () { printf '%s\n\n' "$*"; }
+
+# say_each COMMAND ARGS...: runs the command, and says each line of its
+# stdout as it comes (the empty line after each); its stderr passes
+# through. Sets say_rc to its exit status.
+say_each () {
+	exec 4>&1
+	say_rc=$({ { "$@" 3>&- 4>&-; echo $? >&3; } | say_lines_ >&4; } 3>&1)
+	exec 4>&-
+}
+say_lines_ () {
+	while IFS= read -r say_l_; do say "$say_l_"; done
+}
 
 # fail CONTEXT CAUSE...: thin-edge's error on stderr, then exit $fail_code
 # (default 1). One cause is indented; several are numbered.

@@ -24,6 +24,7 @@ static const struct { const char *name, *what; } cmds[] = {
 	{ "disconnect", "Remove the bridge to a cloud provider" },
 	{ "reconnect", "Reconnect to a cloud provider" },
 	{ "init", "Initialize Thin Edge" },
+	{ "renew", "Renew the device certificate when it is due, and reconnect" },
 	{ "bridge-gen", "Print or write the mosquitto bridge configuration" },
 	{ "svc", "Start, stop and enable services on any init system" },
 	{ "check", "Check the broker, the bridge and the cloud connection" },

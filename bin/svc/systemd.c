@@ -14,13 +14,24 @@
 
 static char unitbuf[256];
 
-/* NAME -> NAME.service (name@inst -> name@inst.service). Static buffer. */
+/* Whether svc ends with suffix, after something. */
+static int
+ends(const char *svc, const char *suffix)
+{
+	size_t n = strlen(svc), k = strlen(suffix);
+
+	return n > k && !strcmp(svc + n - k, suffix);
+}
+
+/*
+ * NAME -> NAME.service (name@inst -> name@inst.service); a name that is
+ * a unit already (.service, .timer: the renewal's timer) stays as it is.
+ * Static buffer.
+ */
 static const char *
 unit(const char *svc)
 {
-	size_t n = strlen(svc);
-
-	if (n > 8 && !strcmp(svc + n - 8, ".service"))
+	if (ends(svc, ".service") || ends(svc, ".timer"))
 		snprintf(unitbuf, sizeof(unitbuf), "%s", svc);
 	else
 		snprintf(unitbuf, sizeof(unitbuf), "%s.service", svc);
@@ -42,9 +53,9 @@ sd_unit_file_exists(const char *u)
 	size_t i;
 	int found = 0;
 
-	/* name@inst.service is defined by name@.service */
+	/* name@inst.service is defined by name@.service (.timer alike) */
 	if (at)
-		tmpl = xasprintf("%.*s@.service", (int)(at - u), u);
+		tmpl = xasprintf("%.*s@%s", (int)(at - u), u, strrchr(at, '.'));
 	for (i = 0; i < LEN(dirs) && !found; i++) {
 		p = xasprintf("%s%s/%s", root, dirs[i], u);
 		found = exists_path(p);

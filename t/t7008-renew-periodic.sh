@@ -1,0 +1,137 @@
+#!/bin/sh
+test_description='tedge renew c8y, and tedge init --renewal c8y per init system
+
+The device of t7000 (a real mosquitto under a private runit, the Cumulocity
+stand-in as its cloud), with a self-signed certificate. The stand-in has
+no CA (no EST) yet, and refuses a self-signed renewal even once uploaded
+(see t7007): what runs here for real is "not due", and "due, renewed,
+refused by the cloud: the current certificate kept, the .new removed,
+still connected". The loop service runs under runit for real. systemd:
+the unit files and `systemd-analyze verify` only (no timer runs here).
+cron: the entries only (no crond runs here).'
+. ./lib.sh
+. "$TEST_DIRECTORY/lib-c8y.sh"
+. "$TEST_DIRECTORY/lib-flow.sh"
+
+if ! test_have_prereq RUNIT,UNSHARE_PID,OPENSSL,MOSQUITTO; then
+	skip_all="needs runit, root (PID namespace), openssl and mosquitto: missing $test_missing_prereq_"
+	test_done
+fi
+standin_start || BUG "the Cumulocity stand-in did not start"
+flow_start_runit || BUG "runsvdir did not start"
+
+cert="$TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem"
+
+# render FILE...: the init/ templates into initdir/, @BINDIR@ the build's
+# shellcheck disable=SC3043 # local: lib.sh allows it
+render () {
+	local f
+	for f in "$@"; do
+		mkdir -p "initdir/${f%/*}" &&
+		sed -e "s|@BINDIR@|$TEDGE_EXEC_PATH|g" "$TEDGE_ROOT/init/$f" >"initdir/$f" &&
+		if test -x "$TEDGE_ROOT/init/$f"; then chmod 755 "initdir/$f"; fi || return 1
+	done
+}
+
+test_expect_success 'setup: a device connected with its uploaded certificate' '
+	flow_device &&
+	tedge cert create --device-id periodic-device &&
+	C8Y_PASSWORD=$C8Y_STANDIN_SECRET tedge cert upload c8y --user user &&
+	tedge connect c8y >/dev/null &&
+	cp "$cert" current.pem
+'
+
+test_expect_success 'renew: not due, exit 0, nothing changes' '
+	tedge renew c8y >out 2>err &&
+	printf "%s\n\n" "The device certificate is not due for renewal." >expect &&
+	test_cmp expect out &&
+	test_cmp current.pem "$cert" &&
+	test_path_is_missing "$cert.new"
+'
+
+test_expect_success 'renew: due, refused by the cloud: current kept, .new removed, connected' '
+	test_when_finished "tedge-config unset certificate.validity.minimum_duration" &&
+	tedge-config set certificate.validity.minimum_duration 400d &&
+	test_expect_code 1 tedge renew c8y >out 2>err &&
+	test_grep "^Renewing the device certificate.\$" out &&
+	test_grep "^  => keep using the current certificate unchanged $cert\$" out &&
+	test_grep "Cumulocity did not accept the new certificate: it is removed" err &&
+	test_cmp current.pem "$cert" &&
+	test_path_is_missing "$cert.new" &&
+	tedge connect c8y --test >/dev/null
+'
+
+test_expect_success 'renew: usage' '
+	test_expect_code 2 tedge renew --every 0s c8y 2>err &&
+	test_grep "invalid value" err &&
+	test_expect_code 2 tedge renew --jitter 1m c8y 2>err &&
+	test_grep "jitter goes with --every" err &&
+	test_expect_code 2 tedge renew 2>err
+'
+
+test_expect_success 'init --renewal c8y on runit: the loop service installed, enabled, running' '
+	render runit/tedge-cert-renewer/run &&
+	TEDGE_SVC_INITDIR=$TRASH_DIRECTORY/initdir tedge init --renewal c8y >out &&
+	test_grep "the service tedge-cert-renewer, enabled and started" out &&
+	test_cmp initdir/runit/tedge-cert-renewer/run "$FLOW_ROOT/etc/sv/tedge-cert-renewer/run" &&
+	test_grep "exec $TEDGE_EXEC_PATH/tedge-renew --every 1h c8y" "$FLOW_ROOT/etc/sv/tedge-cert-renewer/run" &&
+	tedge-svc is-enabled tedge-cert-renewer &&
+	test_wait_for 10 "tedge-svc is-active tedge-cert-renewer" &&
+	TEDGE_SVC_INITDIR=$TRASH_DIRECTORY/initdir tedge init --renewal c8y >/dev/null
+'
+
+test_expect_success 'the loop service: TERM ends it while it waits' '
+	test_wait_for 20 "! pgrep -f tedge-reconnect >/dev/null" &&
+	tedge-svc stop tedge-cert-renewer &&
+	test_expect_code 1 tedge-svc is-active tedge-cert-renewer &&
+	tedge connect c8y --test >/dev/null
+'
+
+test_expect_success 'init --renewal az: refused' '
+	test_expect_code 1 tedge init --renewal az 2>err &&
+	test_grep "Certificate renewal is not supported for az" err
+'
+
+test_expect_success 'systemd: the units as thin-edge has them' '
+	render systemd/tedge-cert-renewer@.timer systemd/tedge-cert-renewer@.service &&
+	t=initdir/systemd/tedge-cert-renewer@.timer &&
+	s=initdir/systemd/tedge-cert-renewer@.service &&
+	for l in OnCalendar=hourly RandomizedDelaySec=5m AccuracySec=1us Persistent=true; do
+		test_grep "^$l\$" "$t" || return 1
+	done &&
+	test_grep "^Type=oneshot\$" "$s" &&
+	test_grep "^ExecCondition=$TEDGE_EXEC_PATH/tedge-cert needs-renewal %i\$" "$s" &&
+	test_grep "^ExecStart=$TEDGE_EXEC_PATH/tedge-renew %i\$" "$s" &&
+	test_grep "^ExecStopPost=$TEDGE_EXEC_PATH/tedge-cert remove --new\$" "$s" &&
+	if command -v systemd-analyze >/dev/null; then
+		mkdir -p sdv &&
+		cp "$t" sdv/tedge-cert-renewer@c8y.timer &&
+		cp "$s" sdv/tedge-cert-renewer@c8y.service &&
+		systemd-analyze verify --man=no sdv/tedge-cert-renewer@c8y.timer >verify 2>&1 ||
+		{ cat verify; false; }
+	fi
+'
+
+test_expect_success 'cron.d (cronie, Debian cron): the entry with its user, once' '
+	mkdir -p cronroot/etc/cron.d &&
+	TEDGE_SVC_ROOT=$TRASH_DIRECTORY/cronroot tedge init --renewal c8y >out &&
+	f=cronroot/etc/cron.d/tedge-cert-renewer &&
+	test_grep "^[0-5]\{0,1\}[0-9] \* \* \* \* root $TEDGE_EXEC_PATH/tedge-renew c8y" "$f" &&
+	cp "$f" expect &&
+	TEDGE_SVC_ROOT=$TRASH_DIRECTORY/cronroot tedge init --renewal c8y >out &&
+	test_grep "set up already" out &&
+	test_cmp expect "$f"
+'
+
+test_expect_success 'crontabs (BusyBox crond): a line for root, once, crond told' '
+	mkdir -p bbroot/etc/crontabs &&
+	TEDGE_SVC_ROOT=$TRASH_DIRECTORY/bbroot tedge init --renewal c8y >out &&
+	f=bbroot/etc/crontabs/root &&
+	test_grep "^[0-5]\{0,1\}[0-9] \* \* \* \* $TEDGE_EXEC_PATH/tedge-renew c8y" "$f" &&
+	test_grep root bbroot/etc/crontabs/cron.update &&
+	cp "$f" expect &&
+	TEDGE_SVC_ROOT=$TRASH_DIRECTORY/bbroot tedge init --renewal c8y >/dev/null &&
+	test_cmp expect "$f"
+'
+
+test_done
