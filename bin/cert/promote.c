@@ -59,15 +59,15 @@ cmd_use_new(void)
 	char *cert_path = conf("device.cert_path", what);
 	char *key_path = conf("device.key_path", what);
 	char *new_path = xasprintf("%s.new", cert_path), *why = NULL;
-	int i, ok = 0;
+	int i, ok = 0, rc = EXIT_OK;
 
 	if (access(new_path, F_OK) < 0)
-		return EXIT_OK;
+		goto out;
 	if (opt_offline) {
 		printf("Offline mode. Skipping new device certificate validation\n"
 		    "  => use current certificate %s\n"
 		    "  => ignoring new certificate %s\n", cert_path, new_path);
-		return EXIT_OK;
+		goto out;
 	}
 	if (lock_certs(key_path, cert_path, 0) < 0)
 		die("%s", what);
@@ -94,11 +94,12 @@ cmd_use_new(void)
 	}
 	if (!ok) {
 		printf("  => keep using the current certificate unchanged %s\n", cert_path);
-		fshut_stdout();
-		return EXIT_UNVERIFIED;
+		rc = EXIT_UNVERIFIED;
+	} else {
+		sync_parent(cert_path);
+		printf("The new certificate is now the active certificate %s\n", cert_path);
 	}
-	sync_parent(cert_path);
-	printf("The new certificate is now the active certificate %s\n", cert_path);
+out:
 	free(why), free(new_path), free(cert_path), free(key_path);
-	return EXIT_OK;
+	return rc;
 }
