@@ -483,3 +483,19 @@ fs_read_line(int fd, char *buf, size_t size, const char *what)
 	buf[n] = '\0';
 	return 0;
 }
+
+int
+fs_ask_tty(const char *prompt, char *buf, size_t size, const char *what)
+{
+	size_t len = strlen(prompt);
+	int fd, r;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return -2;
+	if (write(fd, prompt, len) != (ssize_t)len)
+		r = err_pushsysf(errno, "cannot ask for the %s on /dev/tty", what);
+	else
+		r = fs_read_line(fd, buf, size, what);
+	close(fd);
+	return r;
+}

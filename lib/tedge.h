@@ -182,6 +182,13 @@ int fs_lock_dir(const char *dir);
  * is longer than N characters").
  */
 int fs_read_line(int fd, char *buf, size_t size, const char *what);
+/*
+ * prompt written on /dev/tty, then one line read from it as fs_read_line
+ * does (echo as the terminal has it). 0; -1 with the cause pushed; -2 when
+ * there is no terminal (errno tells why, nothing pushed: the caller says
+ * how else to give the value).
+ */
+int fs_ask_tty(const char *prompt, char *buf, size_t size, const char *what);
 void fs_unlock(int fd);
 
 /* pem.c: the one bit of X.509 that libc-only programs need. */

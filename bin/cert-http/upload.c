@@ -44,17 +44,11 @@ static char password[PASSWORD_MAX + 1], username[256];
 static const char *
 ask_user(void)
 {
-	int fd, r;
+	int r = fs_ask_tty("Enter username: ", username, sizeof(username), "username");
 
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+	if (r == -2)
 		die_usage("the following required arguments were not provided:\n  --user <USER>\n"
 		    "(no terminal to ask for it on: %s; give --user or set C8Y_USER)", strerror(errno));
-	if (write(fd, "Enter username: ", 16) != 16) {
-		err_pushsysf(errno, "cannot ask for the username on /dev/tty");
-		die("failed to upload root certificate");
-	}
-	r = fs_read_line(fd, username, sizeof(username), "username");
-	close(fd);
 	if (r < 0)
 		die("failed to upload root certificate");
 	return username;

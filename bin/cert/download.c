@@ -62,7 +62,7 @@ static void
 download_otp(void)
 {
 	const char *env = getenv("DEVICE_ONE_TIME_PASSWORD");
-	int fd, r;
+	int r;
 
 	if (opt_otp || (env && *env)) {
 		if (strlen(opt_otp ? opt_otp : env) > OTP_MAX)
@@ -71,17 +71,12 @@ download_otp(void)
 		unsetenv("DEVICE_ONE_TIME_PASSWORD");
 		return;
 	}
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+	r = fs_ask_tty("Enter one-time password: ", otp, sizeof(otp), "one-time password");
+	if (r == -2)
 		die_usage("the following required arguments were not provided:\n"
 		    "  --one-time-password <ONE_TIME_PASSWORD>\n"
 		    "(no terminal to ask for it on: %s; give it, or set DEVICE_ONE_TIME_PASSWORD)",
 		    strerror(errno));
-	if (write(fd, "Enter one-time password: ", 25) != 25) {
-		err_pushsysf(errno, "cannot ask for the one-time password on /dev/tty");
-		die("failed to read the one-time password");
-	}
-	r = fs_read_line(fd, otp, sizeof(otp), "one-time password");
-	close(fd);
 	if (r < 0)
 		die("failed to read the one-time password");
 	if (!*otp)
