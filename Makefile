@@ -7,6 +7,8 @@ include config.mk
 
 PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-http bin/tedge-bridge-gen bin/tedge-svc \
 	bin/tedge-check
+# Links to bin/tedge, which has these programs linked in (bin/builtin.h).
+LINKS = bin/tedge-config bin/tedge-bridge-gen bin/tedge-svc
 SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew
 HELPERS = t/helper/tedge-test t/helper/toml-dump standin/c8y-responder
 MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man/tedge-bridge-gen.1 \
@@ -41,17 +43,10 @@ $(LIBSO): $(LIBOBJ) lib/.linker-ok
 	mkdir -p lib/tedge
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -o $@ $(LIBOBJ)
 
-# The same objects as an archive: for the dispatcher, which must work when
-# copied anywhere, and for the test helpers.
+# The same objects as an archive, for the test helpers.
 lib/libtedge.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
-
-bin/tedge: bin/tedge.o lib/libtedge.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge.o lib/libtedge.a
-
-bin/tedge-config: bin/tedge-config.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-config.o $(TEDGE_LIBS)
 
 # tedge-cert: one file per subcommand, and the files and OpenSSL parts they share
 CERTOBJ = bin/cert/main.o bin/cert/files.o bin/cert/make.o bin/cert/create.o \
@@ -68,9 +63,6 @@ CERTHTTPOBJ = bin/cert-http/main.o bin/cert-http/http.o bin/cert-http/upload.o \
 $(CERTHTTPOBJ): $(HDR) bin/cert-http/cert-http.h config.mk Makefile
 bin/tedge-cert-http: $(CERTHTTPOBJ) $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTHTTPOBJ) $(TEDGE_LIBS) $(SSL_LIBS) $(CURL_LIBS) $(JSON_LIBS)
-
-bin/tedge-bridge-gen: bin/tedge-bridge-gen.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-bridge-gen.o $(TEDGE_LIBS)
 
 # One program from bin/check/: main.c, the run's state, the configuration,
 # the prober, the session, Cumulocity's token, the doctor, and distro.c
@@ -102,8 +94,13 @@ $(SVCOBJ): $(HDR) bin/svc/svc.h config.mk Makefile
 bin/svc/main.o: bin/svc/main.c
 	$(CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(CFLAGS) -fPIC -c -o $@ bin/svc/main.c
 
-bin/tedge-svc: $(SVCOBJ) $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SVCOBJ) $(TEDGE_LIBS)
+# tedge, tedge-config, tedge-bridge-gen and tedge-svc: one ELF, libc only.
+TEDGEOBJ = bin/tedge.o bin/tedge-config.o bin/tedge-bridge-gen.o $(SVCOBJ)
+bin/tedge.o bin/tedge-config.o bin/tedge-bridge-gen.o bin/svc/main.o: bin/builtin.h
+bin/tedge: $(TEDGEOBJ) $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEDGEOBJ) $(TEDGE_LIBS)
+$(LINKS): bin/tedge
+	ln -sf tedge $@
 
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
@@ -257,7 +254,8 @@ install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BINDIR)/../lib/tedge \
 		$(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(SYSCONFDIR)/tedge
 	install -m 644 $(LIBSO) $(DESTDIR)$(BINDIR)/../lib/tedge/
-	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	for p in $(PROGS); do [ -h $$p ] || install -m 755 $$p $(DESTDIR)$(BINDIR)/ || exit 1; done
+	for p in $(LINKS); do ln -sf tedge $(DESTDIR)$(BINDIR)/$${p#bin/} || exit 1; done
 	for p in $(SCRIPTS); do \
 		sed 's|@BINDIR@|$(BINDIR)|g' $$p >$(DESTDIR)$(BINDIR)/$${p#bin/} && \
 		chmod 755 $(DESTDIR)$(BINDIR)/$${p#bin/} || exit 1; \

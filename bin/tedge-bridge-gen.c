@@ -55,6 +55,7 @@
 
 #include "cloud.h"
 #include "tedge.h"
+#include "builtin.h"
 #include "opt.h"
 
 static const char usage_text[] =
@@ -733,7 +734,7 @@ describe(const char *dir, const char *name, int others)
 }
 
 int
-main(int argc, char *argv[])
+main_bridge_gen(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "tedge.h"
+#include "builtin.h"
 #include "opt.h"
 
 static const char usage_text[] =
@@ -355,7 +356,7 @@ static const struct cmd subcmds[] = {
 };
 
 int
-main(int argc, char *argv[])
+main_config(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,

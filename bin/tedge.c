@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tedge: the dispatcher. `tedge [--config-dir DIR] CMD ARGS` runs
- * `tedge-CMD ARGS`, found in $TEDGE_EXEC_PATH, else next to this binary,
- * else in BINDIR; never through $PATH. --config-dir is passed on as
- * TEDGE_CONFIG_DIR.
+ * `tedge-CMD ARGS`: config, bridge-gen and svc in this process (they are
+ * linked in, builtin.h), the others found in $TEDGE_EXEC_PATH, else next
+ * to this binary, else in BINDIR; never through $PATH. --config-dir is
+ * passed on as TEDGE_CONFIG_DIR. Started as tedge-config, tedge-bridge-gen
+ * or tedge-svc (a link to this file), it is that program.
  *
  * Exit: that of the command; 2 usage (unknown command); 5 the command is
  * not installed.
@@ -16,18 +18,22 @@
 #include <unistd.h>
 
 #include "tedge.h"
+#include "builtin.h"
 
-static const struct { const char *name, *what; } cmds[] = {
-	{ "config", "Configure Thin Edge" },
-	{ "cert", "Create and manage the device certificate" },
-	{ "connect", "Connect to a cloud provider" },
-	{ "disconnect", "Remove the bridge to a cloud provider" },
-	{ "reconnect", "Reconnect to a cloud provider" },
-	{ "init", "Initialize Thin Edge" },
-	{ "renew", "Renew the device certificate when it is due, and reconnect" },
-	{ "bridge-gen", "Print or write the mosquitto bridge configuration" },
-	{ "svc", "Start, stop and enable services on any init system" },
-	{ "check", "Check the broker, the bridge and the cloud connection" },
+static const struct {
+	const char *name, *what;
+	int (*run)(int, char **);	/* linked in; else tedge-NAME is run */
+} cmds[] = {
+	{ "config", "Configure Thin Edge", main_config },
+	{ "cert", "Create and manage the device certificate", NULL },
+	{ "connect", "Connect to a cloud provider", NULL },
+	{ "disconnect", "Remove the bridge to a cloud provider", NULL },
+	{ "reconnect", "Reconnect to a cloud provider", NULL },
+	{ "init", "Initialize Thin Edge", NULL },
+	{ "renew", "Renew the device certificate when it is due, and reconnect", NULL },
+	{ "bridge-gen", "Print or write the mosquitto bridge configuration", main_bridge_gen },
+	{ "svc", "Start, stop and enable services on any init system", main_svc },
+	{ "check", "Check the broker, the bridge and the cloud connection", NULL },
 };
 
 static void
@@ -57,9 +63,13 @@ main(int argc, char *argv[])
 {
 	char prog[64];
 	const char *cmd;
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	size_t i;
 	int a;
 
+	for (i = 0; i < LEN(cmds); i++)
+		if (cmds[i].run && !strncmp(self, "tedge-", 6) && !strcmp(self + 6, cmds[i].name))
+			return cmds[i].run(argc, argv);
 	err_setprog(argv[0]);
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		const char *o = argv[a], *dir = NULL;
@@ -105,7 +115,8 @@ main(int argc, char *argv[])
 	snprintf(prog, sizeof(prog), "tedge-%s", cmd);
 	argv += a;
 	argv[0] = prog;
-
+	if (cmds[i].run)
+		return cmds[i].run(argc - a, argv);
 	exec_tool(prog, argv);
 	diec(errno == ENOENT ? EXIT_NOT_INSTALLED : EXIT_FAIL, "failed to run `tedge %s`", cmd);
 }

@@ -39,24 +39,46 @@ test_expect_success 'an unknown command: clear error, exit 2' '
 	test_expect_code 2 tedge --bogus config
 '
 
+# Only the programs not linked into tedge are looked for: tedge-cert here.
 test_expect_success 'programs are found next to tedge, never on PATH' '
-	mkdir -p fake inst &&
-	printf "#!/bin/sh\necho fake\n" >fake/tedge-config &&
-	chmod +x fake/tedge-config &&
-	cp "$TEDGE_ROOT/bin/tedge" inst/ &&
-	test_expect_code 5 env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config list 2>err &&
-	test_grep "tedge-config is not installed" err &&
-	cp "$TEDGE_ROOT/bin/tedge-config" inst/ &&
-	mkdir -p lib/tedge &&
-	cp "$TEDGE_ROOT/lib/tedge/libtedge.so.0" lib/tedge/ &&
-	env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/tedge config get device.type >actual &&
-	echo via-tedge >expect &&
+	mkdir -p fake inst/bin inst/lib/tedge &&
+	printf "#!/bin/sh\necho fake\n" >fake/tedge-cert &&
+	chmod +x fake/tedge-cert &&
+	cp "$TEDGE_ROOT/bin/tedge" inst/bin/ &&
+	cp "$TEDGE_ROOT/lib/tedge/libtedge.so.0" inst/lib/tedge/ &&
+	test_expect_code 5 env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" \
+		inst/bin/tedge cert show 2>err &&
+	test_grep "tedge-cert is not installed" err &&
+	printf "#!/bin/sh\necho next-to-tedge \"\$@\"\n" >inst/bin/tedge-cert &&
+	chmod +x inst/bin/tedge-cert &&
+	env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" inst/bin/tedge cert show >actual &&
+	echo next-to-tedge show >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'TEDGE_EXEC_PATH comes first' '
-	TEDGE_EXEC_PATH="$TRASH_DIRECTORY/fake" tedge config list >actual &&
+	TEDGE_EXEC_PATH="$TRASH_DIRECTORY/fake" tedge cert show >actual &&
 	echo fake >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'config, bridge-gen and svc are tedge itself: linked in, never looked for' '
+	printf "#!/bin/sh\necho fake\n" >fake/tedge-config &&
+	chmod +x fake/tedge-config &&
+	TEDGE_EXEC_PATH="$TRASH_DIRECTORY/fake" tedge config get device.type >actual &&
+	echo via-tedge >expect &&
+	test_cmp expect actual &&
+	for p in config bridge-gen svc; do
+		test "$(readlink "$TEDGE_ROOT/bin/tedge-$p")" = tedge &&
+		tedge $p --help >by-tedge &&
+		"tedge-$p" --help >by-name &&
+		test_cmp by-tedge by-name &&
+		test_grep "^usage: tedge-$p" by-name || return 1
+	done &&
+	ln -s tedge inst/bin/tedge-config &&
+	TEDGE_CONFIG_DIR=$TRASH_DIRECTORY/cfg inst/bin/tedge-config set device.type copied &&
+	TEDGE_CONFIG_DIR=$TRASH_DIRECTORY/cfg inst/bin/tedge-config get device.type >actual &&
+	echo copied >expect &&
 	test_cmp expect actual
 '
 
@@ -64,6 +86,11 @@ test_expect_success 'installed flows find their library: by path, as sh NAME, th
 	make -s -C "$TEDGE_ROOT" install PREFIX="$TRASH_DIRECTORY/inst" \
 		SYSCONFDIR="$TRASH_DIRECTORY/inst/etc" >/dev/null &&
 	test_path_is_missing "$TRASH_DIRECTORY/inst/bin/tedge-flow.sh.in" &&
+	for p in config bridge-gen svc; do
+		test "$(readlink "inst/bin/tedge-$p")" = tedge || return 1
+	done &&
+	inst/bin/tedge-svc --help >out &&
+	test_grep "^usage: tedge-svc" out &&
 	sh "$TRASH_DIRECTORY/inst/bin/tedge-connect" --help >out &&
 	test_grep "^usage: tedge-connect" out &&
 	(cd inst/bin && sh tedge-disconnect --help) >out &&

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "tedge.h"
+#include "../builtin.h"
 #include "svc.h"
 
 #ifndef INITDIR
@@ -377,7 +378,7 @@ do_verb(int m, enum verb v, const char *svc)
 }
 
 int
-main(int argc, char *argv[])
+main_svc(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,
