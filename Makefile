@@ -129,17 +129,17 @@ test: all helpers
 	cd t && $(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 	cd t && TEST_SHELL_PATH='busybox sh' $(PROVE) $(PROVE_OPTS) -e 'busybox sh' ./t[0-9]*.sh
 
-# t4050 boots systemd (PID 1 of a namespace) over a debootstrapped Debian:
-# built once (about a minute, 250 MB, network), kept in t/.cache; without
-# it t4050 is skipped, saying so.
+# t4050 and t4051 boot systemd (PID 1 of a namespace) over a debootstrapped
+# Debian: built once (about a minute, 250 MB, network), kept in t/.cache;
+# without it they are skipped, saying so.
 SYSTEMD_ROOT = t/.cache/systemd-root
 systemd-root:
 	sh t/svc-systemd-root.sh $(SYSTEMD_ROOT)
 
 # The systemd tests alone, and the root must build.
 check-systemd: deps all helpers systemd-root
-	cd t && $(PROVE) ./t4050-svc-systemd.sh
-	cd t && TEST_SHELL_PATH='busybox sh' $(PROVE) -e 'busybox sh' ./t4050-svc-systemd.sh
+	cd t && $(PROVE) ./t4050-svc-systemd.sh ./t4051-renew-systemd-timer.sh
+	cd t && TEST_SHELL_PATH='busybox sh' $(PROVE) -e 'busybox sh' ./t4050-svc-systemd.sh ./t4051-renew-systemd-timer.sh
 
 # ASan + UBSan over the whole suite; errors abort, so no test can pass one.
 sanitize: deps

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds, once, the Debian root that t4050-svc-systemd.sh boots systemd in
+# Builds, once, the Debian root that t4050 and t4051 boot systemd in
 # (as PID 1 of a namespace): debootstrap minbase with systemd, dbus and
 # mosquitto, of the host's own release so that the toolkit's binaries run
 # in it. About a minute and 250 MB; kept until removed.

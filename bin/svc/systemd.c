@@ -73,13 +73,16 @@ sd_unit_file_exists(const char *u)
 static int
 sd_exists(const char *svc)
 {
-	const char *u = unit(svc);
+	const char *u = unit(svc), *at;
 	const char *argv[] = { "systemctl", "show", "--property=LoadState",
 		"--value", u, NULL };
 	char *out;
 	int code, r;
 
-	if (*root)
+	/* A template (name@.service, the renewer's) is no unit that the
+	 * running systemd shows, only its instances are: its file is
+	 * looked for. */
+	if (*root || ((at = strchr(u, '@')) && at[1] == '.'))
 		return sd_unit_file_exists(u) ? R_YES : R_NO;
 	/* The running systemd knows generated units (e.g. from init.d
 	 * scripts) as well as files. */
