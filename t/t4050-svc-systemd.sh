@@ -28,7 +28,7 @@ main_pid () {
 
 test_expect_success 'systemd boots as PID 1 of the namespace' '
 	sd_wait_booted &&
-	to_sd "$TEDGE_ROOT/bin/tedge-svc" "$TEDGE_ROOT/lib/tedge" &&
+	to_sd "$TEDGE_ROOT/bin/tedge" "$TEDGE_ROOT/bin/tedge-svc" "$TEDGE_ROOT/lib/tedge" &&
 	mkdir -p "$SDR$TEDGE_CONFIG_DIR"
 '
 
