@@ -119,7 +119,9 @@ issued(char *out, EVP_PKEY *key, const char *id)
 /*
  * Runs tedge-cert-http SUBCOMMAND c8y ARGS with secret and the request on
  * stdin; its messages are ours. The chain it printed, checked, or NULL
- * (its own error already said, or the cause pushed).
+ * with the cause pushed. When it failed, it has said why, in thin-edge's
+ * words and under our TEDGE_ERROR_CONTEXT: that is the one error there
+ * is, so the program ends here, with its exit status.
  */
 char *
 est_request(const char *const *args, const char *secret, const char *csr,
@@ -134,11 +136,13 @@ est_request(const char *const *args, const char *secret, const char *csr,
 	st = run_tool("tedge-cert-http", args, &io, &out, 0);
 	OPENSSL_cleanse(in, io.inlen);
 	free(in);
-	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		if (st >= 0)
-			err_clear();	/* it said why */
+	if (st >= 0 && !WIFEXITED(st))
+		st = err_push("tedge-cert-http %s", spawn_status_text(st));
+	if (st < 0 || WEXITSTATUS(st) != 0) {
 		free(out);
-		return NULL;
+		if (st < 0)
+			return NULL;
+		exit(WEXITSTATUS(st));
 	}
 	if (!issued(out, key, id)) {
 		free(out);
