@@ -46,7 +46,9 @@ char *cert_file(const char *what);
 int cert_status(const X509 *x, char *status, size_t size);
 
 /* download.c: tedge-cert-http ARGS given secret and the CSR on stdin; the
- * chain it got, checked to be for key and id, or NULL (said already) */
+ * chain it got, checked to be for key and id, or NULL with the cause
+ * pushed. When tedge-cert-http fails it has said why: the program ends
+ * with its exit status, so there is one error, not two. */
 char *est_request(const char *const *args, const char *secret, const char *csr,
     EVP_PKEY *key, const char *id);
 
