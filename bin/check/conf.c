@@ -173,7 +173,7 @@ device_warn_soon(const struct run *run)
 	if (!run->dev.soon)
 		return;
 	x509_duration_text(run->dev.left, d, sizeof(d));
-	warn("the device certificate %s expires in %s, on %s: renew it (`tedge cert renew` for a self-signed one)",
+	warn("the device certificate %s expires in %s, on %s: renew it (`tedge renew CLOUD`)",
 	    run->dev.cert, d, run->dev.until);
 }
 

@@ -218,7 +218,7 @@ cmd_register(struct run *run, const struct cloud *cl)
 	if (cloud_endpoint(run, cl, &ep) < 0 || device_paths(run, cl) < 0 ||
 	    (run->opt_cert && use_cert(run) < 0) || device_load(run, cl) < 0)
 		die("%s", what);
-	device_warn_soon(run);
+	/* No expiry warning: connect's `tedge-check cert` has said it. */
 	if (direct_open(&s, run, cl, &ep) < 0) {
 		if (s.timedout) {
 			err_clear();
