@@ -44,7 +44,7 @@ cred_ok(const char *path, const char *field, const char *v)
 
 	if (!n || check_text(v) < 0 || strchr(" \t", v[0]) || strchr(" \t", v[n - 1])) {
 		err_clear();
-		return err_push("Error while parsing credentials file: '%s': the %s must be non-empty text without control characters or blanks at its ends.",
+		return err_push("Error while parsing credentials file: '%s': the %s must be text, no control character, no blank at its ends.",
 		    path, field);
 	}
 	return 0;
@@ -78,8 +78,8 @@ cred_read(const char *path, char **user, char **pass)
 		err_push("Error while parsing credentials file: '%s': %s.", path, msg);
 	} else if (!(u = toml_path_get(doc, "c8y.username")) || u->type != TOML_STRING ||
 	    !(pw = toml_path_get(doc, "c8y.password")) || pw->type != TOML_STRING) {
-		err_push("Error while parsing credentials file: '%s': %s `%s` (a string in the table [c8y]).",
-		    path, "missing field", !toml_get(doc, "c8y") ? "c8y" :
+		err_push("Error while parsing credentials file: '%s': missing field `%s`.",
+		    path, !toml_get(doc, "c8y") ? "c8y" :
 		    !(u && u->type == TOML_STRING) ? "username" : "password");
 	} else if (cred_ok(path, "username", u->s) == 0 && cred_ok(path, "password", pw->s) == 0) {
 		*user = xstrdup(u->s);

@@ -229,7 +229,7 @@ device_load(struct run *run, const struct cloud *cl)
 		return -1;
 	if (run->dev.basic) {
 		if (cred_read(run->dev.cred, &run->dev.user, &run->dev.pass) < 0) {
-			set_problem(run, "the credentials file %s is not usable", run->dev.cred);
+			set_problem(run, "the credentials file is not usable");
 			return -1;
 		}
 		keep(run, run->dev.user), keep(run, run->dev.pass);

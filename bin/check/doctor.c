@@ -266,8 +266,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	}
 	layer_ok("tcp", "%s accepts connections", p.addr);
 	/* tls server, tls client */
-	r = run->dev.basic ? probe_handshake(&p, run->dev.root, NULL, NULL) :
-	    probe_handshake(&p, run->dev.root, run->dev.cert, run->dev.key);
+	r = probe_handshake(&p, run->dev.root, run->dev.basic ? NULL : run->dev.cert, run->dev.key);
 	if (r != PR_OK && r != PR_CLIENT) {
 		explain(&p, r);
 		layer_fail(run, cl, "tls server");
@@ -280,8 +279,9 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 			layer_fail(run, cl, "login");
 		sess_close(&s);
 		layer_ok("login", "%s accepts the user %s", ep.text, run->dev.user);
-	} else if (r == PR_OK) {
-		r = probe_mqtt(&p);
+	} else {
+		if (r == PR_OK)
+			r = probe_mqtt(&p);
 		if (r != PR_OK) {
 			explain(&p, r);
 			layer_fail(run, cl, "tls client");
@@ -291,9 +291,6 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 			    p.connack);
 		else
 			layer_ok("tls client", "%s accepts the device certificate", ep.text);
-	} else {
-		explain(&p, r);
-		layer_fail(run, cl, "tls client");
 	}
 	probe_free(&p);
 

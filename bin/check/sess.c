@@ -292,7 +292,7 @@ direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struc
 	if (run->dev.basic) {
 		t.user = run->dev.user;
 		t.pass = run->dev.pass;
-		debug(run, "direct session as %s, the password of %s", t.user, run->dev.cred);
+		debug(run, "direct session as %s", t.user);
 	} else {
 		t.cert = run->dev.cert;
 		t.key = run->dev.key;
@@ -302,8 +302,8 @@ direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struc
 		return 0;
 	sess_close(s);
 	if (run->dev.basic && (s->connack == 4 || s->connack == 5)) {
-		set_problem(run, "%s refuses the user %s", ep->text, t.user);
-		return err_push("Cumulocity refused the username and password of %s. Check them: the user is <tenant>/device_<device id>.",
+		set_problem(run, "the user %s is refused", t.user);
+		return err_push("Cumulocity refused the username and password of %s (user: <tenant>/device_<id>).",
 		    run->dev.cred);
 	}
 	if (s->timedout || s->connack > 0)
