@@ -398,6 +398,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	split_hostport(p, &host, &port);
 	if (c8y && (basic = cfg_c8y_basic(c, &cred)) < 0)
 		fail();
+	if (c8y)
+		keep(cred);
 	/* The certificate path first: a bad one would read as a missing
 	 * device id. Basic authentication has no certificate: the id is
 	 * the one set. */
@@ -413,7 +415,7 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		    "    Run `tedge cert create --device-id <id>` to make one.");
 	/* The user and password from the file only (never argv or the
 	 * environment); cred_read refuses what would add a line. */
-	if (basic && cred_read(keep(cred), &user, &secret) < 0)
+	if (basic && cred_read(cred, &user, &secret) < 0)
 		fail();
 	keep(user);
 	root = value(c, cl->root_key);
