@@ -14,7 +14,10 @@
  * thin-edge's (reference connect §1.8, §2). The file goes to stdout;
  * --write replaces <config-dir>/mosquitto-conf/<file>, --output FILE
  * replaces FILE, atomically and with mode 0644 (a non-root mosquitto reads
- * it). The files in mosquitto-conf/ are this program's: --path prints where
+ * it); with c8y.auth_method basic, which puts the password of the
+ * credentials file in it, mode 0640, owned by root and the broker's group
+ * when root (remote_username and remote_password replace the certificate
+ * lines, and there are no s/uat, s/dat topics). The files in mosquitto-conf/ are this program's: --path prints where
  * one is (for the flows, which must not work it out again), --remove removes
  * it and syncs the directory (nothing to remove is no error). --describe
  * prints what the flows say of a cloud: its display name (Cumulocity), then
@@ -84,7 +87,8 @@ static const char usage_text[] =
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
-"Files are replaced atomically, with mode 0644. Every value is checked first;\n"
+"Files are replaced atomically, with mode 0644 (0640 holding a password).\n"
+"Every value is checked first;\n"
 "a value that mosquitto would misread is refused and no file is changed.\n"
 "TEDGE_DEBUG=1 tells on stderr how local_cleansession was decided.\n"
 "\n"
@@ -111,6 +115,8 @@ static const char *const c8y_topics[] = {
 
 static char *what;	/* "the bridge configuration for c8y"; malloc'd */
 static int debugging;
+static int basic;	/* c8y with c8y.auth_method basic (lib/cred.c) */
+static char *secret;	/* its password, wiped at the end */
 
 /*
  * Every string read or made from the configuration, freed at the end of a
@@ -377,7 +383,7 @@ static void
 gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 {
 	char *endpoint, *host, *id, *root, *cert, *key, *ka, *user = NULL;
-	char *tmpl = NULL, *lcs = NULL, *p, *e, *ahost;
+	char *tmpl = NULL, *lcs = NULL, *p, *e, *ahost, *cred;
 	const char *port;
 	unsigned long long secs;
 	struct stat st;
@@ -390,19 +396,30 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 		die("%s", keep(cfg_missing(cl->url_key)));
 	p = keep(cfg_render(cfg_key_find(cl->mqtt_key, NULL), endpoint));
 	split_hostport(p, &host, &port);
+	if (c8y && (basic = cfg_c8y_basic(c, &cred)) < 0)
+		fail();
+	if (c8y)
+		keep(cred);
 	/* The certificate path first: a bad one would read as a missing
-	 * device id. */
-	cert = value(c, "device.cert_path");
-	key = value(c, "device.key_path");
+	 * device id. Basic authentication has no certificate: the id is
+	 * the one set. */
+	cert = basic ? NULL : value(c, "device.cert_path");
+	key = basic ? NULL : value(c, "device.key_path");
 	/* thin-edge's rules for a device id (reference cert §0.5), the key's
 	 * check, leave nothing mosquitto could misread in a topic or a
 	 * client id. Missing, it is what `tedge connect` says first: the
 	 * message, not a cause under ours, as for the endpoint. */
 	if (!(id = value(c, "device.id")))
-		die("%s", "No certificate has been attached to that device, so it has no device id.\n"
+		die("%s", basic ? keep(cfg_missing("device.id")) :
+		    "No certificate has been attached to that device, so it has no device id.\n"
 		    "    Run `tedge cert create --device-id <id>` to make one.");
+	/* The user and password from the file only (never argv or the
+	 * environment); cred_read refuses what would add a line. */
+	if (basic && cred_read(cred, &user, &secret) < 0)
+		fail();
+	keep(user);
 	root = value(c, cl->root_key);
-	if (!root || !cert || !key) {
+	if (!root || (!basic && (!cert || !key))) {
 		err_push("'%s' has no value", !root ? cl->root_key :
 		    !cert ? "device.cert_path" : "device.key_path");
 		fail();
@@ -452,8 +469,12 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	bput(b, "local_clientid %s\n", cl->local_id);
 	if (user)
 		bput(b, "remote_username %s\n", user);
-	bput(b, "bridge_certfile %s\n", cert);
-	bput(b, "bridge_keyfile %s\n", key);
+	if (basic) {
+		bput(b, "remote_password %s\n", secret);
+	} else {
+		bput(b, "bridge_certfile %s\n", cert);
+		bput(b, "bridge_keyfile %s\n", key);
+	}
 	bput(b, "try_private false\n");
 	bput(b, "start_type automatic\n");
 	bput(b, "cleansession %s\n", cl->cleansession);
@@ -466,7 +487,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	bput(b, "keepalive_interval %llu\n", secs);
 	bput(b, "\n### Topics\n");
 	if (c8y) {
-		for (i = 0; i < LEN(c8y_topics); i++)
+		/* no JWT (s/uat, s/dat, the last two) without a certificate */
+		for (i = 0; i < LEN(c8y_topics) - (basic ? 2 : 0); i++)
 			bput(b, "topic %s c8y/ \"\"\n", c8y_topics[i]);
 		for (p = tmpl; p && *p; p = *e ? e + 1 : e) {
 			e = p + strcspn(p, "\n");
@@ -817,7 +839,7 @@ main_bridge_gen(int argc, char *argv[])
 		if (fs_mkdirp(mdir, 0755) < 0)
 			die("Directory Error. Check permissions for %s.", mdir);
 		path = keep(path_join(mdir, file));
-		if (cl)
+		if (cl && !basic)
 			give_to_broker(&c);
 	} else if (made && output) {
 		path = keep(xstrdup(output));
@@ -827,13 +849,27 @@ main_bridge_gen(int argc, char *argv[])
 	 * cause under ours: a composing script's TEDGE_ERROR_CONTEXT then
 	 * gives exactly the seed's three-cause chain.
 	 */
-	if (path && fs_write_atomic(path, b.p, b.len, 0644) < 0)
+	if (path && fs_write_atomic(path, b.p, b.len, basic ? 0640 : 0644) < 0)
 		die("File Error. Check permissions for %s.", path);
+	/* A password: root's, readable by the broker's group only. */
+	if (path && basic) {
+		uid_t uid;
+		gid_t gid;
+
+		fs_broker_owner(&uid, &gid);
+		if (uid != (uid_t)-1 && fs_give(path, 0, gid) < 0)
+			die("File Error. Check permissions for %s.", path);
+	}
 	if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
 		err_pushsys(errno ? errno : EIO);
 		die("failed to write to standard output");
 	}
 	fshut_stdout();
+	if (secret) {
+		explicit_bzero(secret, strlen(secret));
+		explicit_bzero(b.p, b.len);
+		free(secret);
+	}
 	free(b.p), free(what);
 	free_kept();
 	cfg_free(&c);

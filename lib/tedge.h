@@ -340,6 +340,22 @@ int cfg_check_capath(const char *key, const char *dir);
  */
 int cfg_check_listeners(struct cfg *c);
 
+/* cred.c: Cumulocity's basic authentication. */
+
+/*
+ * 1 when c8y.auth_method makes it basic (basic; auto and the file
+ * c8y.credentials_path exists), 0 certificate, -1 (cause pushed). *path
+ * (when path): c8y.credentials_path, malloc'd, caller frees.
+ */
+int cfg_c8y_basic(struct cfg *c, char **path);
+/*
+ * The username and password of the [c8y] table of the credentials file at
+ * path, malloc'd (caller wipes the password and frees both). Refused when
+ * its group or others may read it, and for a value a mosquitto line could
+ * not hold. 0, or -1 with thin-edge's message pushed (never the password).
+ */
+int cred_read(const char *path, char **user, char **pass);
+
 /* spawn.c: running other programs (argv, never a shell), and the clock
  * their deadlines are kept by. */
 

@@ -796,6 +796,8 @@ parse_type(const struct cfg_key *k, const char *in, char **out)
 			if ((size_t)(e - c) == n && !strncmp(c, in, n))
 				break;
 		}
+		if (!*c && !strcmp(k->name, "c8y.auth_method"))
+			return err_push("Failed to parse flag: %s. Supported values are: 'certificate', 'basic' or 'auto'", in);
 		if (!*c) {
 			/* "a,b,c" reads "a, b, c" in the message */
 			char *list = xmalloc(strlen(k->choices) * 2 + 1), *o = list;

@@ -15,6 +15,9 @@
  *   s/us 100,<id>,<type>      creates the device: a line "<id>,<type>" in
  *                             DIR/devices; for a device already there,
  *                             s/e: 41,100,Device already existing
+ *   s/us 123                  s/ds: 124,<ID> (the device's internal id, as
+ *                             Cumulocity's static template 123 answers;
+ *                             a fleet's ID, else 0)
  *   $iothub/twin/GET/?$rid=N  $iothub/twin/res/200/?$rid=N with a small twin
  *
  * AWS's test-connection needs nothing here: the bridge's out and in topics
@@ -185,6 +188,11 @@ on_us(struct mosquitto *m, const char *scope, const char *pl)
 	const char *c;
 	size_t n;
 
+	if (!strcmp(pl, "123")) {
+		snprintf(id, sizeof(id), "124,%s", scope ? scope : "0");
+		answer(m, scope, "s/ds", id);
+		return;
+	}
 	if (strncmp(pl, "100,", 4))
 		return;
 	pl += 4;

@@ -22,3 +22,18 @@ standin_configure () {
 
 # The password of the stand-in's users "user" and "noadmin".
 C8Y_STANDIN_SECRET=standin-secret
+
+# The password of the stand-in's basic-auth devices (t12345/device_ID).
+C8Y_STANDIN_BASIC_SECRET='basic secret #1'
+
+# Points the device at the stand-in's basic-auth listener as device ID:
+# c8y.auth_method basic, the credentials file (mode 600) with its user.
+standin_configure_basic () {
+	standin_configure &&
+	tedge-config set c8y.mqtt "127.0.0.1:$C8Y_STANDIN_BASIC_PORT" &&
+	tedge-config set c8y.auth_method basic &&
+	tedge-config set device.id "$1" &&
+	printf '[c8y]\nusername = "t12345/device_%s"\npassword = "%s"\n' "$1" \
+		"$C8Y_STANDIN_BASIC_SECRET" >"$TEDGE_CONFIG_DIR/credentials.toml" &&
+	chmod 600 "$TEDGE_CONFIG_DIR/credentials.toml"
+}

@@ -38,6 +38,8 @@ struct endpoint {
 
 struct device {
 	char *id, *cert, *key, *root;
+	int basic;		/* c8y.auth_method makes it basic (device_auth) */
+	char *cred, *user, *pass;	/* its file, user and password (device_load) */
 	const char *type;
 	X509 *x;
 	EVP_PKEY *k;
@@ -98,6 +100,7 @@ struct sess {
 	char logerr[256];	/* libmosquitto's last error line */
 	/* cloud */
 	const struct cloud *cl;
+	const char *req, *resp;	/* the round trip's topics (bridge_wait) */
 	char health_topic[128];
 	int health;		/* -1 nothing heard, else the last payload */
 	int answered;
@@ -112,6 +115,7 @@ struct sess {
 
 struct tlsconf {
 	const char *cafile, *capath, *cert, *key;
+	const char *user, *pass;	/* basic authentication */
 };
 
 /* Where the local broker is (mqtt.client.*). */
@@ -172,6 +176,8 @@ int device_check(struct run *run, const struct cloud *cl);
 void device_warn_soon(const struct run *run);
 int cn_check(struct run *run);
 int device_load(struct run *run, const struct cloud *cl);
+/* Sets run->dev.basic for cl (c8y only); 0, or -1 (cause pushed). */
+int device_auth(struct run *run, const struct cloud *cl);
 int local_conf(struct run *run);
 
 /* probe.c */

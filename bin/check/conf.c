@@ -75,6 +75,8 @@ cloud_endpoint(struct run *run, const struct cloud *cl, struct endpoint *ep)
 void
 device_free(struct run *run)
 {
+	if (run->dev.pass)
+		explicit_bzero(run->dev.pass, strlen(run->dev.pass));
 	X509_free(run->dev.x);
 	EVP_PKEY_free(run->dev.k);
 	run->dev.x = NULL;
@@ -206,17 +208,39 @@ cn_check(struct run *run)
 }
 
 int
+device_auth(struct run *run, const struct cloud *cl)
+{
+	int r = cl && !strcmp(cl->name, "c8y") ? cfg_c8y_basic(&run->cfg, &run->dev.cred) : 0;
+
+	keep(run, run->dev.cred);
+	run->dev.basic = r > 0;
+	return r;
+}
+
+int
 device_load(struct run *run, const struct cloud *cl)
 {
 	char *id;
 	int r;
 
-	/* Before any network could take the blame. */
-	if (device_check(run, cl) < 0 || cn_check(run) < 0)
+	/* Before any network could take the blame. Basic authentication:
+	 * the credentials file instead of a certificate. */
+	if (device_auth(run, cl) < 0)
 		return -1;
+	if (run->dev.basic) {
+		if (cred_read(run->dev.cred, &run->dev.user, &run->dev.pass) < 0) {
+			set_problem(run, "the credentials file is not usable");
+			return -1;
+		}
+		keep(run, run->dev.user), keep(run, run->dev.pass);
+	} else if (device_check(run, cl) < 0 || cn_check(run) < 0) {
+		return -1;
+	}
 	if ((r = cfg_get_str(&run->cfg, "device.id", &id)) != 0 || !*id) {
 		if (r == 0)
 			free(id);
+		if (run->dev.basic)
+			return err_push("%s", (char *)keep(run, cfg_missing("device.id")));
 		if (r >= 0)
 			err_push("the device certificate %s has no common name", run->dev.cert);
 		set_problem(run, "the device id cannot be read");

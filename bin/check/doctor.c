@@ -241,12 +241,16 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	}
 	layer_ok("configuration", "%s %s, %s %s", ep.key, ep.text, cl->root_key, run->dev.root);
 
-	/* certificate */
+	/* certificate, or the credentials of basic authentication (no
+	 * certificate needed; the file's mode is checked) */
 	if (device_load(run, cl) < 0)
-		layer_fail(run, cl, "certificate");
+		layer_fail(run, cl, run->dev.basic ? "credentials" : "certificate");
 	x509_duration_text(run->dev.left, d, sizeof(d));
-	layer_ok("certificate", "%s for %s, valid until %s (%s left)%s", run->dev.cert, run->dev.id,
-	    run->dev.until, d, run->dev.soon ? ", renew it soon" : "");
+	if (run->dev.basic)
+		layer_ok("credentials", "%s: the user %s, for %s", run->dev.cred, run->dev.user, run->dev.id);
+	else
+		layer_ok("certificate", "%s for %s, valid until %s (%s left)%s", run->dev.cert, run->dev.id,
+		    run->dev.until, d, run->dev.soon ? ", renew it soon" : "");
 
 	probe_init(&p, run, &ep, cl);
 	/* dns */
@@ -262,24 +266,32 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	}
 	layer_ok("tcp", "%s accepts connections", p.addr);
 	/* tls server, tls client */
-	r = probe_handshake(&p, run->dev.root, run->dev.cert, run->dev.key);
+	r = probe_handshake(&p, run->dev.root, run->dev.basic ? NULL : run->dev.cert, run->dev.key);
 	if (r != PR_OK && r != PR_CLIENT) {
 		explain(&p, r);
 		layer_fail(run, cl, "tls server");
 	}
 	layer_ok("tls server", "the certificate of %s (%s) is trusted by %s", ep.host, p.server,
 	    cl->root_key);
-	if (r == PR_OK)
-		r = probe_mqtt(&p);
-	if (r != PR_OK) {
-		explain(&p, r);
-		layer_fail(run, cl, "tls client");
+	if (r == PR_OK && run->dev.basic) {
+		/* the login: a session as register opens it */
+		if (direct_open(&s, run, cl, &ep) < 0)
+			layer_fail(run, cl, "login");
+		sess_close(&s);
+		layer_ok("login", "%s accepts the user %s", ep.text, run->dev.user);
+	} else {
+		if (r == PR_OK)
+			r = probe_mqtt(&p);
+		if (r != PR_OK) {
+			explain(&p, r);
+			layer_fail(run, cl, "tls client");
+		}
+		if (p.connack >= 0)
+			layer_ok("tls client", "%s accepts the device certificate (MQTT CONNACK %d)", ep.text,
+			    p.connack);
+		else
+			layer_ok("tls client", "%s accepts the device certificate", ep.text);
 	}
-	if (p.connack >= 0)
-		layer_ok("tls client", "%s accepts the device certificate (MQTT CONNACK %d)", ep.text,
-		    p.connack);
-	else
-		layer_ok("tls client", "%s accepts the device certificate", ep.text);
 	probe_free(&p);
 
 	/*
@@ -331,7 +343,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	/* round trip */
 	if (roundtrip(&s, cl) < 0)
 		layer_fail(run, cl, "round trip");
-	layer_ok("round trip", "%s answered on %s", cl->request, cl->response);
+	layer_ok("round trip", "%s answered on %s", s.req, s.resp);
 	sess_close(&s);
 	fprintf(stderr, "The connection to %s works.\n", cl->display);
 	return EXIT_OK;

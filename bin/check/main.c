@@ -13,8 +13,9 @@
  * mqtt.client.auth.ca_file or .ca_dir is set) accepts an MQTT connection;
  * with --wait it is tried again until it does, for at most SECS.
  * register: "Creating the device in Cumulocity cloud": a direct MQTT/TLS
- * connection to c8y.mqtt with the device certificate, 100,<id>,<type> on
- * s/us, done on its PUBACK. A failure is explained: the certificate and key
+ * connection to c8y.mqtt with the device certificate (with c8y.auth_method
+ * basic: the username and password of c8y.credentials_path, read from that
+ * file only), 100,<id>,<type> on s/us, done on its PUBACK. A failure is explained: the certificate and key
  * are checked with OpenSSL first, and a refused connection is replayed as
  * a plain OpenSSL handshake, which tells who refused whom and why. With
  * --cert PATH the session uses PATH instead of device.cert_path (same key,
@@ -24,7 +25,8 @@
  * message on s/uat), on stdout: through the local broker when the bridge
  * is up, else by a direct session as register opens it (token.c).
  * cloud: a round trip through the local broker and the bridge, sent once
- * the bridge says it is up on its health topic.
+ * the bridge says it is up on its health topic (c8y: s/uat, answered 71 on
+ * s/dat; with basic authentication 123 on s/us, answered 124 on s/ds).
  * cert: the device certificate and key: present, readable, paired, valid.
  * doctor: every layer in order, configuration, certificate, dns, tcp, tls
  * server, tls client, broker config, local broker, bridge, round trip; one
@@ -275,7 +277,7 @@ cmd_cloud(struct run *run, const struct cloud *cl)
 
 	need_config(run);
 	set_deadline(run, timeout_or(run, 10));
-	if (local_conf(run) < 0)
+	if (local_conf(run) < 0 || device_auth(run, cl) < 0)
 		die("failed to read the configuration");
 	if (local_open(&s, run) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0)
 		die("failed to check the connection to %s cloud", cl->display);

@@ -68,8 +68,12 @@ on_publish(struct mosquitto *m, void *obj, int mid)
 
 /* Whether msg is the cloud's answer to the round trip's request. */
 static int
-answered(const struct cloud *cl, const struct mosquitto_message *msg)
+answered(const struct sess *s, const struct mosquitto_message *msg)
 {
+	const struct cloud *cl = s->cl;
+
+	if (s->run->dev.basic)	/* static template 123's answer */
+		return msg->payloadlen >= 4 && !memcmp(msg->payload, "124,", 4);
 	if (!strcmp(cl->name, "c8y"))
 		return msg->payloadlen >= 3 && !memcmp(msg->payload, "71,", 3);
 	if (!strcmp(cl->name, "az"))
@@ -93,7 +97,7 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 	} else if (s->on_msg) {
 		s->on_msg(s, msg);
 	} else if (s->cl) {
-		if (answered(s->cl, msg))
+		if (answered(s, msg))
 			s->answered = 1;
 	} else if (!strcmp(msg->topic, "s/e") && n > 7 && !memcmp(pl, "41,100,", 7) &&
 	    !(n == 30 && !memcmp(pl, "41,100,Device already existing", 30))) {
@@ -196,6 +200,8 @@ sess_open(struct sess *s, struct run *run, const char *host, int port, const cha
 	mosquitto_publish_callback_set(s->m, on_publish);
 	mosquitto_message_callback_set(s->m, on_message);
 	mosquitto_log_callback_set(s->m, on_log);
+	if (t && t->user)
+		mosquitto_username_pw_set(s->m, t->user, t->pass);
 	if (t && (t->cafile || t->capath)) {
 		/*
 		 * libmosquitto 2.0.11 never notices a refused TLS connection:
@@ -283,12 +289,23 @@ direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struc
 		t.capath = run->dev.root;
 	else
 		t.cafile = run->dev.root;
-	t.cert = run->dev.cert;
-	t.key = run->dev.key;
-	debug(run, "direct session with the certificate %s and the key %s", t.cert, t.key);
+	if (run->dev.basic) {
+		t.user = run->dev.user;
+		t.pass = run->dev.pass;
+		debug(run, "direct session as %s", t.user);
+	} else {
+		t.cert = run->dev.cert;
+		t.key = run->dev.key;
+		debug(run, "direct session with the certificate %s and the key %s", t.cert, t.key);
+	}
 	if (sess_open(s, run, ep->host, atoi(ep->port), run->dev.id, &t) == 0)
 		return 0;
 	sess_close(s);
+	if (run->dev.basic && (s->connack == 4 || s->connack == 5)) {
+		set_problem(run, "the user %s is refused", t.user);
+		return err_push("Cumulocity refused the username and password of %s (user: <tenant>/device_<id>).",
+		    run->dev.cred);
+	}
 	if (s->timedout || s->connack > 0)
 		return -1;
 	/* libmosquitto says little about TLS: ask OpenSSL who refused whom,
@@ -337,8 +354,12 @@ int
 bridge_wait(struct sess *s, const struct cloud *cl)
 {
 	s->cl = cl;
+	/* Basic authentication has no JWT: the static template 123 on s/us,
+	 * answered by 124 on s/ds, as thin-edge 1.7. */
+	s->req = s->run->dev.basic ? "c8y/s/us" : cl->request;
+	s->resp = s->run->dev.basic ? "c8y/s/ds" : cl->response;
 	snprintf(s->health_topic, sizeof(s->health_topic), "%s", (char *)keep(s->run, cloud_health_topic(cl)));
-	if (sess_subscribe(s, cl->response, 1) < 0 || sess_subscribe(s, s->health_topic, 1) < 0) {
+	if (sess_subscribe(s, s->resp, 1) < 0 || sess_subscribe(s, s->health_topic, 1) < 0) {
 		set_problem(s->run, "the local broker does not take subscriptions");
 		return err_push("The local MQTT broker refused a subscription.");
 	}
@@ -366,15 +387,16 @@ bridge_wait(struct sess *s, const struct cloud *cl)
 int
 roundtrip(struct sess *s, const struct cloud *cl)
 {
-	int rc, was;
+	const char *pl = s->run->dev.basic ? "123" : NULL;
+	int rc, was, n = pl ? 3 : 0;
 
 	s->answered = 0;
-	if ((rc = mosquitto_publish(s->m, &s->pubmid, cl->request, 0, NULL, 1, false)) != MOSQ_ERR_SUCCESS) {
+	if ((rc = mosquitto_publish(s->m, &s->pubmid, s->req, n, pl, 1, false)) != MOSQ_ERR_SUCCESS) {
 		sess_err(s, rc);
 		set_problem(s->run, "cannot publish to the local broker");
-		return err_push("Cannot publish %s to the local MQTT broker.", cl->request);
+		return err_push("Cannot publish %s to the local MQTT broker.", s->req);
 	}
-	debug(s->run, "published %s", cl->request);
+	debug(s->run, "published %s", s->req);
 	while (!s->answered) {
 		was = s->health;
 		if (sess_step(s) < 0) {
@@ -390,12 +412,12 @@ roundtrip(struct sess *s, const struct cloud *cl)
 			}
 			set_problem(s->run, "no answer from %s", cl->display);
 			return err_push("No answer from %s within %g s: %s was published through the bridge, which is up, and nothing came back on %s. %s may be unreachable from the device's network or not available; see mosquitto's log.",
-			    cl->display, s->run->bound, cl->request, cl->response, cl->display);
+			    cl->display, s->run->bound, s->req, s->resp, cl->display);
 		}
 		/* The bridge came back: what it lost is asked again. */
 		if (was == 0 && s->health == 1 &&
-		    mosquitto_publish(s->m, &s->pubmid, cl->request, 0, NULL, 1, false) == MOSQ_ERR_SUCCESS)
-			debug(s->run, "the bridge is back: published %s again", cl->request);
+		    mosquitto_publish(s->m, &s->pubmid, s->req, n, pl, 1, false) == MOSQ_ERR_SUCCESS)
+			debug(s->run, "the bridge is back: published %s again", s->req);
 	}
 	return 0;
 }
