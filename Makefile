@@ -102,6 +102,48 @@ bin/tedge: $(TEDGEOBJ) $(LIBSO)
 $(LINKS): bin/tedge
 	ln -sf tedge $@
 
+# make static: tedge and its three links (libc only) built against musl and
+# linked statically into static/bin (config.mk: MUSL_CC, STATIC_CFLAGS,
+# STATIC_LDFLAGS); lib/ compiled for musl into static/lib/libtedge.a, no
+# libtedge.so. One rule: a change compiles every file again (a few seconds).
+# The program must run and ask for no loader.
+STATIC_SRC = $(TEDGEOBJ:.o=.c) $(LIBOBJ:.o=.c)
+STATIC_LINKS = static/bin/tedge-config static/bin/tedge-bridge-gen static/bin/tedge-svc
+static:
+	@sh scripts/deps static
+	$(MAKE) static/bin/tedge $(STATIC_LINKS)
+
+static/bin/tedge: $(STATIC_SRC) $(HDR) bin/builtin.h bin/svc/svc.h config.mk Makefile
+	rm -rf static/obj static/lib && mkdir -p static/bin static/lib
+	lib= obj=; for s in $(STATIC_SRC); do \
+		o=static/obj/$${s%.c}.o; \
+		case $$s in lib/*) lib="$$lib $$o" ;; *) obj="$$obj $$o" ;; esac; \
+		mkdir -p "$${o%/*}" && \
+		$(MUSL_CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(STATIC_CFLAGS) -c -o "$$o" "$$s" || exit 1; \
+	done; \
+	$(AR) rcs static/lib/libtedge.a $$lib && \
+	$(MUSL_CC) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@.tmp $$obj static/lib/libtedge.a
+	$@.tmp --version >/dev/null
+	if readelf -lW $@.tmp | grep -q INTERP; then echo "$@ asks for a loader" >&2; exit 1; fi
+	mv -f $@.tmp $@
+$(STATIC_LINKS): static/bin/tedge
+	ln -sf tedge $@
+
+# The tests of what static/bin holds, under dash and BusyBox ash: the
+# configuration (t1*), bridge-gen (t3*), the service managers (t400*-t404*;
+# t4050 and t4051 copy bin/ into their systemd root) and the dispatcher
+# (t9000). TEST_STATIC=1 makes t/lib.sh run the programs of static/exec:
+# static/bin's tedge and links beside the dynamic build's other programs.
+STATIC_TESTS = ./t1*.sh ./t3*.sh ./t40[0-4]*.sh ./t9000-tedge.sh
+check-static: static all helpers
+	rm -rf static/exec && mkdir static/exec
+	for p in static/bin/tedge $(STATIC_LINKS); do ln -s ../bin/$${p#static/bin/} static/exec/ || exit 1; done
+	for p in bin/tedge-cert bin/tedge-cert-http bin/tedge-check $(SCRIPTS) bin/tedge-flow.sh; do \
+		ln -s ../../$$p static/exec/ || exit 1; \
+	done
+	cd t && TEST_STATIC=1 $(PROVE) $(PROVE_OPTS) $(STATIC_TESTS)
+	cd t && TEST_STATIC=1 TEST_SHELL_PATH='busybox sh' $(PROVE) $(PROVE_OPTS) -e 'busybox sh' $(STATIC_TESTS)
+
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
 
@@ -294,7 +336,7 @@ lint:
 clean:
 	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
-	rm -rf t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
+	rm -rf static t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
 .PHONY: all deps check helpers test sanitize valgrind fuzz bench bench-tools demo install install-init uninstall lint clean \
-	systemd-root check-systemd
+	systemd-root check-systemd static check-static

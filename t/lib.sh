@@ -60,6 +60,16 @@ TEST_OUTPUT_DIRECTORY=$(cd "${TEST_OUTPUT_DIRECTORY:-$TEST_DIRECTORY}" && pwd -P
 TEDGE_ROOT=$(cd "$TEST_DIRECTORY/.." && pwd -P) || exit 1
 TEDGE_EXEC_PATH="$TEDGE_ROOT/bin"
 PATH="$TEDGE_ROOT/bin:$TEST_DIRECTORY/helper:$PATH"
+# Where the tedge ELF under test is (tedge-config and the others link to it).
+TEST_TEDGE_BIN="$TEDGE_ROOT/bin"
+# make check-static: the static musl tedge of static/bin is tested, beside
+# the dynamic build's other programs: static/exec links to both.
+if test_flag_on_ "$TEST_STATIC"; then
+	TEST_TEDGE_BIN="$TEDGE_ROOT/static/bin"
+	TEDGE_EXEC_PATH="$TEDGE_ROOT/static/exec"
+	PATH="$TEDGE_EXEC_PATH:$PATH"
+	test -x "$TEDGE_EXEC_PATH/tedge" || { echo "Bail out! no $TEDGE_EXEC_PATH: make check-static"; exit 1; }
+fi
 # make valgrind: the programs are reached through wrappers that run them
 # under valgrind (t/valgrind/bin, made by the Makefile); an error exits 150,
 # which test_must_fail refuses like a signal.

@@ -2,6 +2,14 @@
 test_description='tedge: the dispatcher'
 . ./lib.sh
 
+# make check-static runs this file against static/bin (t/lib.sh).
+test_expect_success 'the tedge under test is the one run, by name and by TEDGE_EXEC_PATH' '
+	for p in tedge tedge-config tedge-bridge-gen tedge-svc; do
+		test "$(readlink -f "$(command -v $p)")" = "$TEST_TEDGE_BIN/tedge" &&
+		test "$(readlink -f "$TEDGE_EXEC_PATH/$p")" = "$TEST_TEDGE_BIN/tedge" || return 1
+	done
+'
+
 test_expect_success 'tedge CMD runs tedge-CMD with the arguments' '
 	tedge config set device.type via-tedge &&
 	echo via-tedge >expect &&
@@ -44,7 +52,7 @@ test_expect_success 'programs are found next to tedge, never on PATH' '
 	mkdir -p fake inst/bin inst/lib/tedge &&
 	printf "#!/bin/sh\necho fake\n" >fake/tedge-cert &&
 	chmod +x fake/tedge-cert &&
-	cp "$TEDGE_ROOT/bin/tedge" inst/bin/ &&
+	cp "$TEST_TEDGE_BIN/tedge" inst/bin/ &&
 	cp "$TEDGE_ROOT/lib/tedge/libtedge.so.0" inst/lib/tedge/ &&
 	test_expect_code 5 env -u TEDGE_EXEC_PATH PATH="$TRASH_DIRECTORY/fake:$PATH" \
 		inst/bin/tedge cert show 2>err &&
@@ -69,7 +77,7 @@ test_expect_success 'config, bridge-gen and svc are tedge itself: linked in, nev
 	echo via-tedge >expect &&
 	test_cmp expect actual &&
 	for p in config bridge-gen svc; do
-		test "$(readlink "$TEDGE_ROOT/bin/tedge-$p")" = tedge &&
+		test "$(readlink "$TEST_TEDGE_BIN/tedge-$p")" = tedge &&
 		tedge $p --help >by-tedge &&
 		"tedge-$p" --help >by-name &&
 		test_cmp by-tedge by-name &&
