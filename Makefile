@@ -52,8 +52,6 @@ lib/libtedge.a: $(LIBOBJ)
 CERTOBJ = bin/cert/main.o bin/cert/files.o bin/cert/make.o bin/cert/create.o \
 	bin/cert/show.o bin/cert/renew.o bin/cert/download.o bin/cert/promote.o
 $(CERTOBJ): $(HDR) bin/cert/cert.h config.mk Makefile
-bin/tedge-cert: $(CERTOBJ) lib/x509.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CERTOBJ) lib/x509.o $(TEDGE_LIBS) $(SSL_LIBS)
 
 # tedge-cert-http: the certificate's HTTPS requests (upload, EST enroll and
 # reenroll), the only part of tedge-cert that loads libcurl; one file per
@@ -72,8 +70,13 @@ CHECKOBJ = bin/check/main.o bin/check/run.o bin/check/conf.o bin/check/probe.o \
 
 $(CHECKOBJ): $(HDR) bin/check/check.h config.mk Makefile
 
-bin/tedge-check: $(CHECKOBJ) lib/x509.o $(LIBSO)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CHECKOBJ) lib/x509.o $(TEDGE_LIBS) $(MOSQ_LIBS) $(SSL_LIBS)
+# tedge-cert and tedge-check: one ELF (bin/builtin.h), tedge-check a link.
+bin/tedge-cert.o bin/cert/main.o bin/check/main.o: bin/builtin.h
+bin/tedge-cert: bin/tedge-cert.o $(CERTOBJ) $(CHECKOBJ) lib/x509.o $(LIBSO)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bin/tedge-cert.o $(CERTOBJ) $(CHECKOBJ) lib/x509.o \
+		$(TEDGE_LIBS) $(MOSQ_LIBS) $(SSL_LIBS)
+bin/tedge-check: bin/tedge-cert
+	ln -sf tedge-cert $@
 
 # tedge-svc install takes the service definitions of init/ from INITDIR,
 # where install-init puts them with their @PLACEHOLDERS@ filled in.
@@ -298,6 +301,7 @@ install: all install-init
 	install -m 644 $(LIBSO) $(DESTDIR)$(BINDIR)/../lib/tedge/
 	for p in $(PROGS); do [ -h $$p ] || install -m 755 $$p $(DESTDIR)$(BINDIR)/ || exit 1; done
 	for p in $(LINKS); do ln -sf tedge $(DESTDIR)$(BINDIR)/$${p#bin/} || exit 1; done
+	ln -sf tedge-cert $(DESTDIR)$(BINDIR)/tedge-check
 	for p in $(SCRIPTS); do \
 		sed 's|@BINDIR@|$(BINDIR)|g' $$p >$(DESTDIR)$(BINDIR)/$${p#bin/} && \
 		chmod 755 $(DESTDIR)$(BINDIR)/$${p#bin/} || exit 1; \

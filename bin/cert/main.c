@@ -42,6 +42,7 @@
 #include <openssl/x509v3.h>
 
 #include "tedge.h"
+#include "../builtin.h"
 #include "opt.h"
 #include "x509.h"
 #include "cert.h"
@@ -209,7 +210,7 @@ secret_arg(char *arg)
 enum { O_CERT = 256, O_NEW, O_URL, O_RETRY, O_MAX_TIMEOUT, O_CSR, O_CA, O_OFFLINE };
 
 int
-main(int argc, char *argv[])
+main_cert(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,

@@ -168,7 +168,7 @@ int wait_fd(const struct run *run, int fd, short ev);
 double timeout_or(const struct run *run, double dflt);
 
 /* conf.c */
-int conf(struct run *run, const char *key, char **v);
+int run_conf(struct run *run, const char *key, char **v);
 int cloud_endpoint(struct run *run, const struct cloud *cl, struct endpoint *ep);
 void device_free(struct run *run);
 int device_paths(struct run *run, const struct cloud *cl);

@@ -22,7 +22,7 @@
 
 /* The value of key in *v (kept): 0, 1 when it has none, -1 on error. */
 int
-conf(struct run *run, const char *key, char **v)
+run_conf(struct run *run, const char *key, char **v)
 {
 	int r = cfg_get_str(&run->cfg, key, v);
 
@@ -60,7 +60,7 @@ cloud_endpoint(struct run *run, const struct cloud *cl, struct endpoint *ep)
 	char *v, *r;
 	int rc;
 
-	if ((rc = conf(run, cl->mqtt_key, &v)) < 0)
+	if ((rc = run_conf(run, cl->mqtt_key, &v)) < 0)
 		return -1;
 	ep->key = cl->mqtt_key;
 	if (rc > 0)
@@ -87,10 +87,10 @@ device_free(struct run *run)
 int
 device_paths(struct run *run, const struct cloud *cl)
 {
-	if (conf(run, "device.cert_path", &run->dev.cert) != 0 ||
-	    conf(run, "device.key_path", &run->dev.key) != 0)
+	if (run_conf(run, "device.cert_path", &run->dev.cert) != 0 ||
+	    run_conf(run, "device.key_path", &run->dev.key) != 0)
 		return err_push("cannot read the paths of the device certificate and key");
-	if (cl && conf(run, cl->root_key, &run->dev.root) != 0)
+	if (cl && run_conf(run, cl->root_key, &run->dev.root) != 0)
 		return err_push("'%s' has no value", cl->root_key);
 	return 0;
 }
@@ -146,7 +146,7 @@ device_check(struct run *run, const struct cloud *cl)
 		err_push("%s is valid from %s (in %s)", run->dev.cert, from, d);
 		return err_push("The device certificate is not valid yet. Check the clock of the device.");
 	}
-	if (conf(run, "certificate.validity.minimum_duration", &min) == 0 &&
+	if (run_conf(run, "certificate.validity.minimum_duration", &min) == 0 &&
 	    cfg_duration_secs(min, &minsecs) < 0) {
 		err_clear();
 		minsecs = 30 * 86400;
@@ -247,7 +247,7 @@ device_load(struct run *run, const struct cloud *cl)
 		return err_push("Cannot read the device id from the device certificate.");
 	}
 	run->dev.id = keep(run, id);
-	run->dev.type = conf(run, "device.type", &id) == 0 ? id : "thin-edge.io";
+	run->dev.type = run_conf(run, "device.type", &id) == 0 ? id : "thin-edge.io";
 	return 0;
 }
 
@@ -257,13 +257,13 @@ local_conf(struct run *run)
 {
 	char *port, *ca, *cadir, *cert, *key;
 
-	if (conf(run, "mqtt.client.host", &run->loc.host) != 0 || conf(run, "mqtt.client.port", &port) != 0)
+	if (run_conf(run, "mqtt.client.host", &run->loc.host) != 0 || run_conf(run, "mqtt.client.port", &port) != 0)
 		return err_push("cannot read mqtt.client.host and mqtt.client.port");
 	run->loc.port = atoi(port);
-	if (conf(run, "mqtt.client.auth.ca_file", &ca) < 0 ||
-	    conf(run, "mqtt.client.auth.ca_dir", &cadir) < 0 ||
-	    conf(run, "mqtt.client.auth.cert_file", &cert) < 0 ||
-	    conf(run, "mqtt.client.auth.key_file", &key) < 0)
+	if (run_conf(run, "mqtt.client.auth.ca_file", &ca) < 0 ||
+	    run_conf(run, "mqtt.client.auth.ca_dir", &cadir) < 0 ||
+	    run_conf(run, "mqtt.client.auth.cert_file", &cert) < 0 ||
+	    run_conf(run, "mqtt.client.auth.key_file", &key) < 0)
 		return err_push("cannot read mqtt.client.auth.*");
 	run->loc.tls.cafile = ca;
 	run->loc.tls.capath = cadir;

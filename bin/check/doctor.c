@@ -301,7 +301,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	 * another file, and the live layers after it tell. When one of them
 	 * fails, this is the first reason given.
 	 */
-	if (conf(run, "mqtt.broker.config_path", &bconf) != 0)
+	if (run_conf(run, "mqtt.broker.config_path", &bconf) != 0)
 		bconf = keep(run, xstrdup("/etc/mosquitto/mosquitto.conf"));
 	broker_includes(run, bconf, &inc);
 	if (inc.state == INC_YES)

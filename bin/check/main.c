@@ -63,6 +63,7 @@
 
 #include "cloud.h"
 #include "tedge.h"
+#include "../builtin.h"
 #include "check.h"
 #include "opt.h"
 
@@ -157,7 +158,7 @@ cmd_cert(struct run *run)
 	/* The bridges' side of "the bridge certificates": a root directory
 	 * mosquitto cannot use, for each cloud that is configured. */
 	for (i = 0; i < nclouds; i++) {
-		if (conf(run, clouds[i].url_key, &url) != 0 || conf(run, clouds[i].root_key, &root) != 0) {
+		if (run_conf(run, clouds[i].url_key, &url) != 0 || run_conf(run, clouds[i].root_key, &root) != 0) {
 			err_clear();
 			continue;
 		}
@@ -312,7 +313,7 @@ static const struct cmd cmds[] = {
 };
 
 int
-main(int argc, char *argv[])
+main_check(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,
