@@ -309,6 +309,29 @@ find_unknown(struct cfg *c, const struct toml *t, const char *path, const char *
 	}
 }
 
+/* What the entry name of mappers/ is to cloud i: 0 nothing, 1 its own
+ * directory, 2 one of its profiles'. */
+static int
+of_cloud(const char *name, size_t i)
+{
+	size_t n = strlen(clouds[i].name);
+
+	if (strncmp(name, clouds[i].name, n) || (name[n] && name[n] != '.'))
+		return 0;
+	return name[n] ? 2 : 1;
+}
+
+/* A new mapper file of cloud i: cloud_type first (profiles §6). */
+static struct toml *
+new_mapper(size_t i)
+{
+	struct toml *doc = toml_new(TOML_TABLE);
+
+	if (doc && toml_path_set(doc, "cloud_type", toml_new_string(clouds[i].name)) < 0)
+		FREE(doc);
+	return doc;
+}
+
 /*
  * thin-edge 2.x's mappers/<cloud>[.<profile>]/mapper.toml: a cloud with
  * any such file keeps its keys in mappers/<cloud>/mapper.toml (read here),
@@ -322,10 +345,10 @@ load_mappers(struct cfg *c)
 {
 	char *mdir = path_join(c->dir, "mappers"), *p, *buf, errbuf[256];
 	struct dirent *d;
-	size_t i, n, len;
+	size_t i, len;
 	unsigned bit;
 	DIR *dp;
-	int r = 0;
+	int r = 0, w;
 
 	if (!(dp = opendir(mdir))) {
 		free(mdir);
@@ -335,11 +358,9 @@ load_mappers(struct cfg *c)
 		c->mpath[i] = xasprintf("%s/%s/mapper.toml", mdir, clouds[i].name);
 	while (r == 0 && (d = readdir(dp)))
 		for (i = 0; i < CFG_NMAP; i++) {
-			n = strlen(clouds[i].name);
-			if (strncmp(d->d_name, clouds[i].name, n) ||
-			    (d->d_name[n] && d->d_name[n] != '.'))
+			if (!(w = of_cloud(d->d_name, i)))
 				continue;
-			if (d->d_name[n]) {
+			if (w == 2) {
 				p = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
 				if (access(p, F_OK) == 0)
 					c->mapped |= 1u << i;
@@ -695,9 +716,7 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *val)
 	file = m < 0 ? c->path : c->mpath[m];
 	if (m >= 0) {
 		c->mdirty |= 1u << m;
-		/* A new mapper file says its cloud first (profiles §6). */
-		if (!doc && (!(doc = c->map[m] = toml_new(TOML_TABLE)) ||
-		    toml_path_set(doc, "cloud_type", toml_new_string(clouds[m].name)) < 0)) {
+		if (!doc && !(doc = c->map[m] = new_mapper((size_t)m))) {
 			toml_free(t);
 			return err_push("out of memory");
 		}
@@ -771,11 +790,16 @@ write_doc(const struct toml *doc, const char *path)
 	return r;
 }
 
-/* Whether a mapper file holds nothing but its cloud_type. */
+/* A mapper file written, or removed when it holds nothing but its
+ * cloud_type (profiles §6). */
 static int
-bare(const struct toml *doc)
+write_mapper_doc(const struct toml *doc, const char *path)
 {
-	return doc->nkid == 0 || (doc->nkid == 1 && !strcmp(doc->kid[0]->key, "cloud_type"));
+	if (doc->nkid > 1 || (doc->nkid == 1 && strcmp(doc->kid[0]->key, "cloud_type")))
+		return write_doc(doc, path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_pushsysf(errno, "cannot remove %s", path);
+	return 0;
 }
 
 int
@@ -789,16 +813,10 @@ cfg_save(struct cfg *c)
 	/* A write to a cloud's mapper file leaves tedge.toml alone; one
 	 * left with only cloud_type goes (profiles §6). */
 	if (c->mdirty) {
-		for (i = 0; i < CFG_NMAP; i++) {
-			if (!(c->mdirty & 1u << i) || !c->map[i])
-				continue;
-			if (!bare(c->map[i])) {
-				if (write_doc(c->map[i], c->mpath[i]) < 0)
-					return -1;
-			} else if (unlink(c->mpath[i]) < 0 && errno != ENOENT) {
-				return err_pushsysf(errno, "cannot remove %s", c->mpath[i]);
-			}
-		}
+		for (i = 0; i < CFG_NMAP; i++)
+			if ((c->mdirty & 1u << i) && c->map[i] &&
+			    write_mapper_doc(c->map[i], c->mpath[i]) < 0)
+				return -1;
 		return 0;
 	}
 	if (!(ver = toml_new_string("2")) || toml_path_set(c->doc, "config.version", ver) < 0)
@@ -812,15 +830,13 @@ static int
 remove_mappers(struct cfg *c, size_t i)
 {
 	char *mdir = path_join(c->dir, "mappers"), *p;
-	size_t n = strlen(clouds[i].name);
 	struct dirent *d;
 	DIR *dp;
 	int r = 0;
 
 	if ((dp = opendir(mdir))) {
 		while (r == 0 && (d = readdir(dp))) {
-			if (strncmp(d->d_name, clouds[i].name, n) ||
-			    (d->d_name[n] && d->d_name[n] != '.'))
+			if (!of_cloud(d->d_name, i))
 				continue;
 			p = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
 			if (unlink(p) < 0 && errno != ENOENT)
@@ -838,16 +854,16 @@ remove_mappers(struct cfg *c, size_t i)
 static int
 write_mapper(struct cfg *c, size_t i, const char *dir, struct toml *t)
 {
-	struct toml *doc = toml_new(TOML_TABLE);
+	struct toml *doc = new_mapper(i);
 	char *path = xasprintf("%s/mappers/%s/mapper.toml", c->dir, dir);
 	int r = -1;
 
-	if (doc && toml_path_set(doc, "cloud_type", toml_new_string(clouds[i].name)) == 0) {
+	if (doc) {
 		doc->kid = xrealloc(doc->kid, (1 + t->nkid) * sizeof(*doc->kid));
 		memcpy(doc->kid + 1, t->kid, t->nkid * sizeof(*t->kid));
 		doc->nkid = doc->capkid = 1 + t->nkid;
 		t->nkid = 0;
-		r = bare(doc) ? 0 : write_doc(doc, path);
+		r = write_mapper_doc(doc, path);
 	} else {
 		err_push("out of memory");
 	}
@@ -861,16 +877,14 @@ int
 cfg_upgrade(struct cfg *c, char **bak)
 {
 	struct toml *t, *pr;
-	struct stat st;
 	size_t i, len;
 	char *buf, *dir;
 	int any = 0, r;
 
 	for (i = 0; i < CFG_NMAP; i++)
 		if ((t = toml_get(c->doc, clouds[i].name))) {
-			if (t->type != TOML_TABLE)
-				return err_push("'%s' in %s is %s, where a table is expected",
-				    clouds[i].name, c->path, type_name(t->type));
+			if (in_the_way(c->doc, clouds[i].url_key, c->path) < 0)
+				return -1;
 			any = 1;
 		}
 	if (!any)
@@ -878,8 +892,7 @@ cfg_upgrade(struct cfg *c, char **bak)
 	if (!(buf = fs_read(c->path, FILE_MAX, &len)))
 		return -1;
 	*bak = xasprintf("%s.bak", c->path);
-	r = stat(c->path, &st) < 0 ? err_pushsys(errno) :
-	    fs_write_atomic(*bak, buf, len, st.st_mode & 0777);
+	r = fs_write_atomic(*bak, buf, len, 0644);	/* as cfg_save writes */
 	free(buf);
 	for (i = 0; r == 0 && i < CFG_NMAP; i++) {
 		if (!(t = toml_get(c->doc, clouds[i].name)))
