@@ -8,9 +8,13 @@
  *   tedge-config [--config-dir DIR] add KEY VALUE[,VALUE...]
  *   tedge-config [--config-dir DIR] remove KEY VALUE[,VALUE...]
  *   tedge-config [--config-dir DIR] list [--all] [--doc] [FILTER]
+ *   tedge-config [--config-dir DIR] upgrade   (hidden, as in thin-edge)
  *
- * Reads <config-dir>/tedge.toml; reads take TEDGE_<KEY> environment
- * overrides, writes never do. Writes replace the file atomically under a
+ * Reads <config-dir>/tedge.toml, and thin-edge 2.x's
+ * <config-dir>/mappers/<cloud>/mapper.toml where a cloud's keys are there
+ * (lib/config.c); reads take TEDGE_<KEY> environment overrides, writes
+ * never do. upgrade moves the cloud tables of tedge.toml to mapper files,
+ * after a copy to tedge.toml.bak. Writes replace the file atomically under a
  * lock on the configuration directory. Keys of the file (and TEDGE_*
  * variables) that are no keys of ours are kept, and named once on stderr
  * unless TEDGE_QUIET_UNKNOWN_KEYS is set and non-empty.
@@ -346,13 +350,35 @@ cmd_list(int argc, char **argv, int all, int doc)
 	return EXIT_OK;
 }
 
-/* The subcommands: a write (enum op), or get or list. Only list takes
- * --all and --doc. */
-enum { OP_GET = -1, OP_LIST = -2 };
+/* thin-edge's hidden `tedge config upgrade`, its words on stderr. */
+static int
+cmd_upgrade(void)
+{
+	char *bak = NULL;
+	struct cfg c;
+	int r;
+
+	if (cfg_load(&c, confdir, CFG_WRITE) < 0 || (r = cfg_upgrade(&c, &bak)) < 0)
+		die("Failed to migrate mapper configurations. Fix the underlying issue and run 'tedge config upgrade' again to retry.");
+	if (r)
+		fputs("Configuration is already up to date, nothing was migrated.\n", stderr);
+	else
+		fprintf(stderr, "Configuration updates completed successfully.\n"
+		    "Your original configuration has been backed up to: %s in case the old configuration must be restored.\n"
+		    "You may delete it after validating that your upgraded configuration is working.\n", bak);
+	free(bak);
+	cfg_free(&c);
+	return EXIT_OK;
+}
+
+/* The subcommands: a write (enum op), or get, list or upgrade. Only list
+ * takes --all and --doc. */
+enum { OP_GET = -1, OP_LIST = -2, OP_UPGRADE = -3 };
 static const struct cmd subcmds[] = {
 	{ "get", OP_GET, 0, -1, NULL }, { "set", OP_SET, 0, -1, NULL },
 	{ "unset", OP_UNSET, 0, -1, NULL }, { "add", OP_ADD, 0, -1, NULL },
 	{ "remove", OP_REMOVE, 0, -1, NULL }, { "list", OP_LIST, 0, -1, NULL },
+	{ "upgrade", OP_UPGRADE, 0, 0, NULL },
 };
 
 int
@@ -372,11 +398,15 @@ main_config(int argc, char *argv[])
 		;
 	argc -= optind;
 	argv += optind;
-	sc = opt_cmd(argc, argv, subcmds, LEN(subcmds), "subcommand");
+	/* upgrade, last, is hidden: named by no usage message. */
+	sc = opt_cmd(argc, argv, subcmds, LEN(subcmds) -
+	    !(argc > 0 && !strcmp(argv[0], "upgrade")), "subcommand");
 	confdir = paths_config_dir(opt_config_dir());
 	argc--, argv++;
 	if (sc->id == OP_GET)
 		r = cmd_get(argc, argv);
+	else if (sc->id == OP_UPGRADE)
+		r = cmd_upgrade();
 	else if (sc->id == OP_LIST)
 		r = cmd_list(argc, argv, opt_given('a'), opt_given('d'));
 	else

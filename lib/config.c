@@ -2,7 +2,9 @@
 /*
  * tedge.toml: reading it (file, migrations, TEDGE_* overrides), getting,
  * setting and writing it back. The keys are in keys.c, the values' parsing
- * and checking in value.c.
+ * and checking in value.c. thin-edge 2.x keeps a cloud's keys in
+ * mappers/<cloud>/mapper.toml instead (reference profiles §6): read and
+ * written here too, by its rules.
  *
  * Values travel in one canonical text form: what `get` prints, except that
  * list items are joined by '\n' (no value may hold a control character, so
@@ -21,6 +23,7 @@
 
 #include "tedge.h"
 #include "cfg.h"
+#include "cloud.h"
 
 /* The canonical text of a TOML value for key k, by the type's rules. */
 static int
@@ -184,6 +187,21 @@ in_the_way(const struct toml *doc, const char *path, const char *file)
 	return 0;
 }
 
+/* Takes v out of the table tab, without freeing it. */
+static void
+detach(struct toml *tab, struct toml *v)
+{
+	size_t j;
+
+	for (j = 0; j < tab->nkid && tab->kid[j] != v; j++)
+		;
+	if (j == tab->nkid)
+		return;
+	memmove(tab->kid + j, tab->kid + j + 1, (tab->nkid - j - 1) * sizeof(*tab->kid));
+	tab->nkid--;
+	FREE(v->key);
+}
+
 /* Moves the keys of a 0.10/0.11 file where 0.12+ expects them. */
 static int
 migrate(struct toml *doc, const char *file)
@@ -215,18 +233,10 @@ migrate(struct toml *doc, const char *file)
 		{
 			char *parent = xstrdup(cfg_migrations[i].from), *dot;
 			struct toml *tab;
-			size_t j;
 			dot = strrchr(parent, '.');
 			*dot = '\0';
 			tab = toml_path_get(doc, parent);
-			for (j = 0; j < tab->nkid; j++)
-				if (tab->kid[j] == v)
-					break;
-			memmove(tab->kid + j, tab->kid + j + 1,
-			    (tab->nkid - j - 1) * sizeof(*tab->kid));
-			tab->nkid--;
-			free(v->key);
-			v->key = NULL;
+			detach(tab, v);
 			if (tab->nkid == 0)
 				toml_path_unset(doc, parent);
 			free(parent);
@@ -240,11 +250,12 @@ migrate(struct toml *doc, const char *file)
 /* Records an unknown key (and the variable it came from; NULL: the file).
  * Takes both strings. */
 static void
-add_unknown(struct cfg *c, char *key, char *var)
+add_unknown(struct cfg *c, char *key, char *var, const char *file)
 {
 	c->unknown = xrealloc(c->unknown, (c->nunknown + 1) * sizeof(*c->unknown));
 	c->unknown[c->nunknown].key = key;
 	c->unknown[c->nunknown].var = var;
+	c->unknown[c->nunknown].file = file;
 	c->nunknown++;
 }
 
@@ -277,22 +288,132 @@ known_path(const char *path)
  * same; the programs tell the user.
  */
 static void
-find_unknown(struct cfg *c, const struct toml *t, const char *path)
+find_unknown(struct cfg *c, const struct toml *t, const char *path, const char *file)
 {
 	char *p;
 	size_t i;
 	int r;
 
 	for (i = 0; i < t->nkid; i++) {
+		/* a mapper file's own key (path: its cloud) */
+		if (file != c->path && !strchr(path, '.') && !strcmp(t->kid[i]->key, "cloud_type"))
+			continue;
 		p = *path ? xasprintf("%s.%s", path, t->kid[i]->key) : xstrdup(t->kid[i]->key);
 		r = known_path(p);
 		if (r == 2 && t->kid[i]->type == TOML_TABLE)
-			find_unknown(c, t->kid[i], p);
+			find_unknown(c, t->kid[i], p, file);
 		if (r == 0 || (r == 2 && t->kid[i]->type != TOML_TABLE))
-			add_unknown(c, p, NULL);
+			add_unknown(c, p, NULL, file);
 		else
 			free(p);
 	}
+}
+
+/* What the entry name of mappers/ is to cloud i: 0 nothing, 1 its own
+ * directory, 2 one of its profiles'. */
+static int
+of_cloud(const char *name, size_t i)
+{
+	size_t n = strlen(clouds[i].name);
+
+	if (strncmp(name, clouds[i].name, n) || (name[n] && name[n] != '.'))
+		return 0;
+	return name[n] ? 2 : 1;
+}
+
+/* A new mapper file of cloud i: cloud_type first (profiles §6). */
+static struct toml *
+new_mapper(size_t i)
+{
+	struct toml *doc = toml_new(TOML_TABLE);
+
+	if (doc && toml_path_set(doc, "cloud_type", toml_new_string(clouds[i].name)) < 0)
+		FREE(doc);
+	return doc;
+}
+
+/*
+ * thin-edge 2.x's mappers/<cloud>[.<profile>]/mapper.toml: a cloud with
+ * any such file keeps its keys in mappers/<cloud>/mapper.toml (read here),
+ * tedge.toml's table of it ignored; else a table in tedge.toml keeps them
+ * there; else (a 2.x layout, mappers/ there) a set makes the mapper file.
+ * Profile files are only seen, never read nor written. No mappers/: the
+ * 1.x layout, all in tedge.toml.
+ */
+static int
+load_mappers(struct cfg *c)
+{
+	char *mdir = path_join(c->dir, "mappers"), *p, *buf, errbuf[256];
+	struct dirent *d;
+	size_t i, len;
+	unsigned bit;
+	DIR *dp;
+	int r = 0, w;
+
+	if (!(dp = opendir(mdir))) {
+		free(mdir);
+		return 0;
+	}
+	for (i = 0; i < CFG_NMAP; i++)
+		c->mpath[i] = xasprintf("%s/%s/mapper.toml", mdir, clouds[i].name);
+	while (r == 0 && (d = readdir(dp)))
+		for (i = 0; i < CFG_NMAP; i++) {
+			if (!(w = of_cloud(d->d_name, i)))
+				continue;
+			if (w == 2) {
+				p = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
+				if (access(p, F_OK) == 0)
+					c->mapped |= 1u << i;
+				free(p);
+			} else if (!(buf = fs_read(c->mpath[i], FILE_MAX, &len))) {
+				if (errno != ENOENT)
+					r = -1;
+				else
+					err_clear();
+			} else {
+				c->mapped |= 1u << i;
+				r = toml_parse(buf, len, &c->map[i], errbuf, sizeof(errbuf));
+				free(buf);
+				if (r < 0) {
+					err_push("%s", errbuf);
+					err_push("TOML parse error in %s", c->mpath[i]);
+				} else {
+					find_unknown(c, c->map[i], clouds[i].name, c->mpath[i]);
+				}
+			}
+		}
+	closedir(dp);
+	free(mdir);
+	for (i = 0; i < CFG_NMAP; i++) {
+		bit = 1u << i;
+		if (!toml_get(c->doc, clouds[i].name))
+			c->mapped |= bit;
+		else if (c->mapped & bit)
+			c->ignored |= bit;
+	}
+	return r;
+}
+
+/* Where k lives: its document (NULL: a mapper file not made yet) and its
+ * path there; returns the cloud of that mapper file, or -1: tedge.toml. */
+static int
+key_home(const struct cfg *c, const struct cfg_key *k, struct toml **doc,
+    const char **path)
+{
+	size_t i, n;
+
+	for (i = 0; i < CFG_NMAP; i++) {
+		n = strlen(clouds[i].name);
+		if ((c->mapped & 1u << i) && !strncmp(k->name, clouds[i].name, n) &&
+		    k->name[n] == '.') {
+			*doc = c->map[i];
+			*path = k->name + n + 1;
+			return (int)i;
+		}
+	}
+	*doc = c->doc;
+	*path = k->name;
+	return -1;
 }
 
 static int
@@ -317,7 +438,7 @@ env_overrides(struct cfg *c)
 		}
 		name[n] = '\0';
 		if (!(k = cfg_key_find(name, NULL))) {
-			add_unknown(c, xstrdup(name), xstrndup(*e, n + 6));
+			add_unknown(c, xstrdup(name), xstrndup(*e, n + 6), NULL);
 			continue;
 		}
 		if (!c->env)
@@ -392,8 +513,11 @@ cfg_load(struct cfg *c, const char *dir, int flags)
 		}
 		if (migrate(c->doc, c->path) < 0)
 			return err_push("TOML parse error in %s", c->path);
-		find_unknown(c, c->doc, "");
+		find_unknown(c, c->doc, "", c->path);
 	}
+	if (load_mappers(c) < 0)
+		return -1;
+	/* The environment comes last, over either file. */
 	if ((flags & CFG_ENV) && env_overrides(c) < 0)
 		return -1;
 	return 0;
@@ -414,6 +538,11 @@ cfg_free(struct cfg *c)
 	}
 	FREE(c->unknown);
 	c->nunknown = 0;
+	for (i = 0; i < CFG_NMAP; i++) {
+		toml_free(c->map[i]);
+		c->map[i] = NULL;
+		FREE(c->mpath[i]);
+	}
 	toml_free(c->doc);
 	c->doc = NULL;
 	fs_unlock(c->lockfd);
@@ -437,8 +566,10 @@ key_by_name(const char *name)
 static int
 explicit_value(struct cfg *c, const struct cfg_key *k, char **out)
 {
-	struct toml *t;
+	struct toml *t, *doc;
 	size_t i = (size_t)(k - cfg_keys);
+	const char *path;
+	int m;
 
 	if (c->env && c->env[i]) {
 		if (!*c->env[i])
@@ -446,10 +577,12 @@ explicit_value(struct cfg *c, const struct cfg_key *k, char **out)
 		*out = xstrdup(c->env[i]);
 		return 0;
 	}
-	if (!(t = toml_path_get(c->doc, k->name)))
+	m = key_home(c, k, &doc, &path);
+	if (!doc || !(t = toml_path_get(doc, path)))
 		return 1;
 	if (from_toml(k, t, out) < 0)
-		return err_push("invalid value for '%s' in %s", k->name, c->path);
+		return err_push("invalid value for '%s' in %s", k->name,
+		    m < 0 ? c->path : c->mpath[m]);
 	return 0;
 }
 
@@ -576,22 +709,39 @@ cfg_render(const struct cfg_key *k, const char *val)
 int
 cfg_set(struct cfg *c, const struct cfg_key *k, const char *val)
 {
-	struct toml *t = to_toml(k, val);
+	struct toml *t = to_toml(k, val), *doc;
+	const char *path, *file;
+	int m = key_home(c, k, &doc, &path);
 
-	if (t && in_the_way(c->doc, k->name, c->path) < 0) {
+	file = m < 0 ? c->path : c->mpath[m];
+	if (m >= 0) {
+		c->mdirty |= 1u << m;
+		if (!doc && !(doc = c->map[m] = new_mapper((size_t)m))) {
+			toml_free(t);
+			return err_push("out of memory");
+		}
+	}
+	if (t && in_the_way(doc, path, file) < 0) {
 		toml_free(t);
 		return err_push("cannot store %s", k->name);
 	}
-	if (!t || toml_path_set(c->doc, k->name, t) < 0)
+	if (!t || toml_path_set(doc, path, t) < 0)
 		return err_push("cannot store %s: a value in %s is in the way",
-		    k->name, c->path);
+		    k->name, file);
 	return 0;
 }
 
 void
 cfg_unset(struct cfg *c, const struct cfg_key *k)
 {
-	toml_path_unset(c->doc, k->name);
+	struct toml *doc;
+	const char *path;
+	int m = key_home(c, k, &doc, &path);
+
+	if (m >= 0)
+		c->mdirty |= 1u << m;
+	if (doc)
+		toml_path_unset(doc, path);
 }
 
 /* Temporary files of writers that were killed before their rename. Under
@@ -614,28 +764,159 @@ remove_stale_temps(const char *dir)
 	closedir(dp);
 }
 
-int
-cfg_save(struct cfg *c)
+/* doc dumped to path atomically (its directory made), as one a reader
+ * takes: refused past FILE_MAX. */
+static int
+write_doc(const struct toml *doc, const char *path)
 {
-	struct toml *ver;
-	char *text;
+	char *text, *dir;
 	size_t len;
 	int r;
 
-	if (c->lockfd < 0)
-		return err_push("internal error: %s saved without its lock", c->path);
-	if (!(ver = toml_new_string("2")) || toml_path_set(c->doc, "config.version", ver) < 0)
-		return err_push("out of memory");
-	if (!(text = toml_dump(c->doc, &len)))
+	if (!(text = toml_dump(doc, &len)))
 		return err_push("out of memory");
 	/* What cfg_load would refuse to read back is not written. */
 	if (len > FILE_MAX) {
 		free(text);
 		return err_push("the new %s would be %zu bytes, and tedge.toml can be at most %d bytes to be read: it is left as it was",
-		    c->path, len, FILE_MAX);
+		    path, len, FILE_MAX);
 	}
-	remove_stale_temps(c->dir);
-	r = fs_write_atomic(c->path, text, len, 0644);
+	dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	r = fs_mkdirp(dir, 0755);
+	free(dir);
+	if (r == 0)
+		r = fs_write_atomic(path, text, len, 0644);
 	free(text);
 	return r;
+}
+
+/* A mapper file written, or removed when it holds nothing but its
+ * cloud_type (profiles §6). */
+static int
+write_mapper_doc(const struct toml *doc, const char *path)
+{
+	if (doc->nkid > 1 || (doc->nkid == 1 && strcmp(doc->kid[0]->key, "cloud_type")))
+		return write_doc(doc, path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_pushsysf(errno, "cannot remove %s", path);
+	return 0;
+}
+
+int
+cfg_save(struct cfg *c)
+{
+	struct toml *ver;
+	size_t i;
+
+	if (c->lockfd < 0)
+		return err_push("internal error: %s saved without its lock", c->path);
+	/* A write to a cloud's mapper file leaves tedge.toml alone; one
+	 * left with only cloud_type goes (profiles §6). */
+	if (c->mdirty) {
+		for (i = 0; i < CFG_NMAP; i++)
+			if ((c->mdirty & 1u << i) && c->map[i] &&
+			    write_mapper_doc(c->map[i], c->mpath[i]) < 0)
+				return -1;
+		return 0;
+	}
+	if (!(ver = toml_new_string("2")) || toml_path_set(c->doc, "config.version", ver) < 0)
+		return err_push("out of memory");
+	remove_stale_temps(c->dir);
+	return write_doc(c->doc, c->path);
+}
+
+/* Removes every mapper file of cloud i (its profiles' too). */
+static int
+remove_mappers(struct cfg *c, size_t i)
+{
+	char *mdir = path_join(c->dir, "mappers"), *p;
+	struct dirent *d;
+	DIR *dp;
+	int r = 0;
+
+	if ((dp = opendir(mdir))) {
+		while (r == 0 && (d = readdir(dp))) {
+			if (!of_cloud(d->d_name, i))
+				continue;
+			p = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
+			if (unlink(p) < 0 && errno != ENOENT)
+				r = err_pushsysf(errno, "cannot remove %s", p);
+			free(p);
+		}
+		closedir(dp);
+	}
+	free(mdir);
+	return r;
+}
+
+/* The table t, detached from its parent, written as the mapper file
+ * mappers/<dir>/mapper.toml of cloud i, cloud_type first; t is freed. */
+static int
+write_mapper(struct cfg *c, size_t i, const char *dir, struct toml *t)
+{
+	struct toml *doc = new_mapper(i);
+	char *path = xasprintf("%s/mappers/%s/mapper.toml", c->dir, dir);
+	int r = -1;
+
+	if (doc) {
+		doc->kid = xrealloc(doc->kid, (1 + t->nkid) * sizeof(*doc->kid));
+		memcpy(doc->kid + 1, t->kid, t->nkid * sizeof(*t->kid));
+		doc->nkid = doc->capkid = 1 + t->nkid;
+		t->nkid = 0;
+		r = write_mapper_doc(doc, path);
+	} else {
+		err_push("out of memory");
+	}
+	toml_free(doc);
+	toml_free(t);
+	free(path);
+	return r;
+}
+
+int
+cfg_upgrade(struct cfg *c, char **bak)
+{
+	struct toml *t, *pr;
+	size_t i, len;
+	char *buf, *dir;
+	int any = 0, r;
+
+	for (i = 0; i < CFG_NMAP; i++)
+		if ((t = toml_get(c->doc, clouds[i].name))) {
+			if (in_the_way(c->doc, clouds[i].url_key, c->path) < 0)
+				return -1;
+			any = 1;
+		}
+	if (!any)
+		return 1;
+	if (!(buf = fs_read(c->path, FILE_MAX, &len)))
+		return -1;
+	*bak = xasprintf("%s.bak", c->path);
+	r = fs_write_atomic(*bak, buf, len, 0644);	/* as cfg_save writes */
+	free(buf);
+	for (i = 0; r == 0 && i < CFG_NMAP; i++) {
+		if (!(t = toml_get(c->doc, clouds[i].name)))
+			continue;
+		if ((r = remove_mappers(c, i)) < 0)
+			break;
+		detach(c->doc, t);
+		/* [c8y.profiles.P] to mappers/c8y.P/ */
+		if ((pr = toml_get(t, "profiles")) && pr->type == TOML_TABLE) {
+			detach(t, pr);
+			while (r == 0 && pr->nkid) {
+				struct toml *p1 = pr->kid[0];
+				dir = xasprintf("%s.%s", clouds[i].name, p1->key);
+				detach(pr, p1);
+				r = p1->type == TOML_TABLE ? write_mapper(c, i, dir, p1) :
+				    (toml_free(p1), 0);
+				free(dir);
+			}
+			toml_free(pr);
+		}
+		if (r == 0)
+			r = write_mapper(c, i, clouds[i].name, t);
+		else
+			toml_free(t);
+	}
+	return r < 0 ? -1 : cfg_save(c);
 }

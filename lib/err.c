@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tedge.h"
+#include "cloud.h"
 
 const char *progname = "tedge";
 
@@ -193,13 +194,17 @@ warn_unknown_keys(const struct cfg *c, const char *quiet)
 	if (done || (quiet && *quiet))
 		return;
 	done = 1;
+	for (i = 0; i < CFG_NMAP; i++)
+		if (c->ignored & 1u << i)
+			warn("%s configuration found in `tedge.toml`, but this will be ignored in favour of configuration in %s and %s/mappers/%s.*/mapper.toml",
+			    clouds[i].name, c->mpath[i], c->dir, clouds[i].name);
 	for (i = 0; i < c->nunknown; i++)
 		if (c->unknown[i].var)
 			warn("Unknown configuration field \"%s\" from environment variable %s",
 			    c->unknown[i].key, c->unknown[i].var);
 		else
 			warn("Unknown configuration field \"%s\" from toml file %s",
-			    c->unknown[i].key, c->path);
+			    c->unknown[i].key, c->unknown[i].file);
 }
 
 void

@@ -64,7 +64,8 @@ void diec(int code, const char *fmt, ...)
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct cfg;
 /*
- * For programs, after cfg_load: one warning per key of c->unknown, thin-edge's
+ * For programs, after cfg_load: one warning per key of c->unknown, and one
+ * per table of tedge.toml a mapper file overrides (c->ignored), thin-edge's
  * words, once per run. quiet is $TEDGE_QUIET_UNKNOWN_KEYS: set and non-empty
  * (a composing script has shown them already), nothing is printed.
  */
@@ -245,7 +246,12 @@ extern const size_t cfg_nkeys;
 struct cfg_unknown {
 	char *key;	/* as thin-edge names it: "c8y.future", "c8y_unknown" */
 	char *var;	/* the TEDGE_* variable it came from; NULL: the file */
+	const char *file;	/* that file (c->path or c->mpath[i]) */
 };
+
+/* thin-edge 2.x's mapper files, one per cloud of clouds[] (cloud.h): c8y,
+ * az, aws. */
+#define CFG_NMAP 3
 
 struct cfg {
 	char *dir;		/* configuration directory */
@@ -255,6 +261,16 @@ struct cfg {
 	int lockfd;
 	struct cfg_unknown *unknown;	/* in the file, then in TEDGE_* */
 	size_t nunknown;
+	/*
+	 * thin-edge 2.x (reference profiles §6), per cloud i: bit i of mapped
+	 * when its keys live in <dir>/mappers/<cloud>/mapper.toml, map[i]
+	 * (NULL: not made yet), mpath[i] (set when <dir>/mappers exists);
+	 * bit i of ignored when tedge.toml's table of that cloud is ignored
+	 * for it, which the program tells (warn_unknown_keys).
+	 */
+	struct toml *map[CFG_NMAP];
+	char *mpath[CFG_NMAP];
+	unsigned mapped, ignored, mdirty;
 };
 
 /*
@@ -306,8 +322,17 @@ char *cfg_render(const struct cfg_key *k, const char *val);
 /* Stores a canonical value in the document / removes it (no I/O). */
 int cfg_set(struct cfg *c, const struct cfg_key *k, const char *val);
 void cfg_unset(struct cfg *c, const struct cfg_key *k);
-/* Writes the document back atomically. Requires CFG_WRITE. */
+/* Writes back atomically what changed: tedge.toml, or the mapper files
+ * that cfg_set/cfg_unset changed (one left with only cloud_type is
+ * removed). Requires CFG_WRITE. */
 int cfg_save(struct cfg *c);
+/*
+ * `tedge config upgrade`, under CFG_WRITE: tedge.toml copied to *bak
+ * (malloc'd), then each cloud table moved to its mapper files (the
+ * cloud's old ones removed first; profiles to <cloud>.<name>/). 0 done,
+ * 1 no cloud table to move, -1 (causes pushed).
+ */
+int cfg_upgrade(struct cfg *c, char **bak);
 /* Seconds in a duration value ("60", "90s", "1h 30m", "365d"). 0, or -1
  * with the reason pushed. */
 int cfg_duration_secs(const char *val, unsigned long long *secs);
