@@ -5,6 +5,9 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,5 +67,78 @@ on_path(const char *cmd)
 	int ok = p != NULL;
 
 	free(p);
+	return ok;
+}
+
+/*
+ * Is a process named comm (its /proc comm) running on the file want? The
+ * file is the argument after opt in its command line, or with opt "" its
+ * first that is no option (relative ones against its working directory),
+ * else dflt; or with no opt its working directory (s6-svscan chdirs to its
+ * scan directory);
+ * compared by device and inode, so links do not matter. With want NULL,
+ * the first such process's file, malloc'd, goes to *found.
+ */
+int
+proc_match(const char *comm, const char *opt, const char *dflt,
+    const char *want, char **found)
+{
+	struct stat w, st;
+	struct dirent *de;
+	char buf[4096], *a, *path;
+	const char *f;
+	int fd, ok = 0;
+	ssize_t n;
+	DIR *d;
+
+	if ((want && stat(want, &w) < 0) || !(d = opendir("/proc")))
+		return 0;
+	while (!ok && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		path = xasprintf("/proc/%s/comm", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0 || (size_t)n != strlen(comm) + 1 ||
+		    strncmp(buf, comm, (size_t)n - 1))
+			continue;
+		f = NULL;
+		if (opt) {
+			path = xasprintf("/proc/%s/cmdline", de->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			free(path);
+			n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+			if (fd >= 0)
+				close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			for (a = buf + strlen(buf) + 1; a < buf + n && !f;
+			    a += strlen(a) + 1)
+				if (!*opt && *a != '-')
+					f = a;
+				else if (*opt && !strcmp(a, opt) &&
+				    a + strlen(a) + 1 < buf + n)
+					f = a + strlen(a) + 1;
+			if (!f && !(f = dflt))
+				continue;
+		}
+		path = !f ? xasprintf("/proc/%s/cwd", de->d_name) : *f == '/' ?
+		    xstrdup(f) : xasprintf("/proc/%s/cwd/%s", de->d_name, f);
+		if (want) {
+			ok = stat(path, &st) == 0 && st.st_dev == w.st_dev &&
+			    st.st_ino == w.st_ino;
+		} else if ((n = readlink(path, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			*found = xstrdup(buf);
+			ok = 1;
+		}
+		free(path);
+	}
+	closedir(d);
 	return ok;
 }
