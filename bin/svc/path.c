@@ -70,14 +70,32 @@ on_path(const char *cmd)
 	return ok;
 }
 
+/* /proc/<pid>/<file> into buf (size 4096), NUL-terminated: its length,
+ * or -1. */
+static ssize_t
+proc_read(const char *pid, const char *file, char *buf)
+{
+	char path[300];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, 4095);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /*
  * Is a process named comm (its /proc comm) running on the file want? The
  * file is the argument after opt in its command line, or with opt "" its
  * first that is no option (relative ones against its working directory),
  * else dflt; or with no opt its working directory (s6-svscan chdirs to its
- * scan directory);
- * compared by device and inode, so links do not matter. With want NULL,
- * the first such process's file, malloc'd, goes to *found.
+ * scan directory); compared by device and inode, so links do not matter.
+ * With want NULL, the first such process's file, malloc'd, goes to *found.
  */
 int
 proc_match(const char *comm, const char *opt, const char *dflt,
@@ -85,38 +103,24 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 {
 	struct stat w, st;
 	struct dirent *de;
-	char buf[4096], *a, *path;
+	char buf[4096], path[4400], *a;
 	const char *f;
-	int fd, ok = 0;
+	int ok = 0;
 	ssize_t n;
 	DIR *d;
 
 	if ((want && stat(want, &w) < 0) || !(d = opendir("/proc")))
 		return 0;
 	while (!ok && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		path = xasprintf("/proc/%s/comm", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0 || (size_t)n != strlen(comm) + 1 ||
-		    strncmp(buf, comm, (size_t)n - 1))
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    proc_read(de->d_name, "comm", buf) <= 0 ||
+		    strcspn(buf, "\n") != strlen(comm) ||
+		    strncmp(buf, comm, strlen(comm)))
 			continue;
 		f = NULL;
 		if (opt) {
-			path = xasprintf("/proc/%s/cmdline", de->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			free(path);
-			n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-			if (fd >= 0)
-				close(fd);
-			if (n <= 0)
+			if ((n = proc_read(de->d_name, "cmdline", buf)) <= 0)
 				continue;
-			buf[n] = '\0';
 			for (a = buf + strlen(buf) + 1; a < buf + n && !f;
 			    a += strlen(a) + 1)
 				if (!*opt && *a != '-')
@@ -127,8 +131,11 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 			if (!f && !(f = dflt))
 				continue;
 		}
-		path = !f ? xasprintf("/proc/%s/cwd", de->d_name) : *f == '/' ?
-		    xstrdup(f) : xasprintf("/proc/%s/cwd/%s", de->d_name, f);
+		if (f && *f == '/')
+			snprintf(path, sizeof(path), "%s", f);
+		else
+			snprintf(path, sizeof(path), "/proc/%s/cwd%s%s",
+			    de->d_name, f ? "/" : "", f ? f : "");
 		if (want) {
 			ok = stat(path, &st) == 0 && st.st_dev == w.st_dev &&
 			    st.st_ino == w.st_ino;
@@ -137,7 +144,6 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 			*found = xstrdup(buf);
 			ok = 1;
 		}
-		free(path);
 	}
 	closedir(d);
 	return ok;

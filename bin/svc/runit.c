@@ -153,8 +153,10 @@ sv_supervise(const char *svc, int down)
 		if (r == R_YES && symlink(def, link) < 0 && errno != EEXIST)
 			r = err_pushsysf(errno, "cannot create %s", link);
 	}
-	if (r == R_YES && sc->rescan && !supervised(link))
-		r = sc->rescan();
+	if (r == R_YES && sc->rescan && !supervised(link)) {
+		const char *argv[] = { sc->rescan, "-a", sc->dir, NULL };
+		r = run_ok(argv);
+	}
 	while (r == R_YES && !supervised(link)) {
 		if (clock_ms() >= deadline) {
 			r = err_push("%s did not start supervising %s "

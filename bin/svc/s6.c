@@ -12,14 +12,6 @@
 #include "tedge.h"
 #include "svc.h"
 
-static int
-s6_rescan(void)
-{
-	const char *argv[] = { "s6-svscanctl", "-a", sc->dir, NULL };
-
-	return run_ok(argv);
-}
-
 /*
  * s6-svc waits (-w) for the event, up to -T ms; our deadline comes later.
  * A restart is down then up: after `s6-svc -r`, s6-supervise waits a
@@ -49,7 +41,7 @@ static const char *const s6_stat_argv[] = { "s6-svstat", "-u" };
 static struct scan scan_s6 = {
 	.id = "s6", .comm = "s6-svscan", .defs = "/etc/s6/sv", .ok = "control",
 	.dirs = { "/run/service", "/service" }, .find = 1,
-	.stat = s6_stat_argv, .up = "true", .rescan = s6_rescan, .ctl = s6_ctl,
+	.stat = s6_stat_argv, .up = "true", .rescan = "s6-svscanctl", .ctl = s6_ctl,
 };
 
 const struct backend svc_s6 = {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "tedge.h"
@@ -33,22 +32,14 @@ sd_file(const char *svc)
 	return xasprintf("%s/etc/supervisor/conf.d/%s.conf", root, svc);
 }
 
-/* supervisorctl -c CONF a [b]: its exit code, its output in *out. */
-static int
-sd_ctl(const char *a, const char *b, char **out)
+/* supervisorctl -c CONF a [b]: static */
+static const char *const *
+sd_argv(const char *a, const char *b)
 {
-	const char *argv[] = { "supervisorctl", "-c", sd_conf(), a, b, NULL };
+	static const char *argv[6] = { "supervisorctl", "-c" };
 
-	return run(argv, out);
-}
-
-/* As sd_ctl, failing unless it exits 0: R_YES or R_ERR. */
-static int
-sd_ok(const char *a, const char *b)
-{
-	const char *argv[] = { "supervisorctl", "-c", sd_conf(), a, b, NULL };
-
-	return run_ok(argv);
+	argv[2] = sd_conf(), argv[3] = a, argv[4] = b;
+	return argv;
 }
 
 /* Without -c, supervisord finds /etc/supervisor/supervisord.conf last. */
@@ -95,14 +86,14 @@ sd_exists(const char *svc)
 	free(f);
 	if (r)
 		return R_YES;
-	code = sd_ctl("status", svc, NULL);
+	code = run(sd_argv("status", svc), NULL);
 	return code < 0 ? R_ERR : code == 0 || code == 3 ? R_YES : R_NO;
 }
 
 static int
 sd_is_active(const char *svc)
 {
-	int code = sd_ctl("status", svc, NULL);
+	int code = run(sd_argv("status", svc), NULL);
 
 	return code < 0 ? R_ERR : code == 0 ? R_YES : R_NO;
 }
@@ -137,7 +128,8 @@ sd_is_enabled(const char *svc)
 	if ((buf = fs_read(f, 1 << 20, &len)) && (v = autostart(buf))) {
 		v = strchr(v, '=') + 1;
 		v += strspn(v, " \t");
-		if (strchr("fFnN0", *v) || !strncasecmp(v, "off", 3))
+		/* false, no, off, 0 */
+		if (strchr("fFnN0", *v) || (v[1] | 32) == 'f')
 			r = R_NO;
 	}
 	err_clear();
@@ -147,15 +139,15 @@ sd_is_enabled(const char *svc)
 
 /*
  * autostart=true|false in the program's file: its line replaced, else one
- * put after [program:...]. Then reread, so the daemon knows; not update,
- * which would restart the program (and not start it again when false).
+ * appended (the file holds that one program). Then reread, so the daemon
+ * knows; not update, which would restart the program (and not start it
+ * again when false).
  */
 static int
 sd_autostart(const char *svc, int on)
 {
 	char *f = sd_file(svc), *buf, *out, *p, *e;
-	const char *line = on ? "autostart=true\n" : "autostart=false\n";
-	size_t len, at, skip = 0;
+	size_t len;
 	struct stat st;
 	int r = R_ERR;
 
@@ -164,19 +156,15 @@ sd_autostart(const char *svc, int on)
 		free(f);
 		return R_ERR;
 	}
-	if ((p = autostart(buf))) {
-		at = (size_t)(p - buf);
-		skip = (e = strchr(p, '\n')) ? (size_t)(e + 1 - p) : strlen(p);
-	} else if ((p = strstr(buf, "[program:")) && (e = strchr(p, '\n'))) {
-		at = (size_t)(e + 1 - buf);
-	} else {
-		at = len;
-	}
-	out = xasprintf("%.*s%s%s%s", (int)at, buf,
-	    at && buf[at - 1] != '\n' ? "\n" : "", line, buf + at + skip);
+	if (!(p = autostart(buf)))
+		p = buf + len;
+	e = strchr(p, '\n');
+	out = xasprintf("%.*s%sautostart=%s\n%s", (int)(p - buf), buf,
+	    p > buf && p[-1] != '\n' ? "\n" : "", on ? "true" : "false",
+	    e ? e + 1 : "");
 	if (fs_write_atomic(f, out, strlen(out),
 	    stat(f, &st) == 0 ? (unsigned)st.st_mode & 0777 : 0644) == 0)
-		r = sd_ok("reread", NULL);
+		r = run_ok(sd_argv("reread", NULL));
 	free(out), free(buf), free(f);
 	return r;
 }
@@ -194,7 +182,7 @@ sd_action(enum verb v, const char *svc)
 
 	if (v == V_ENABLE || v == V_DISABLE)
 		return sd_autostart(svc, v == V_ENABLE);
-	code = sd_ctl(verbs[v].name, svc, &out);
+	code = run(sd_argv(verbs[v].name, svc), &out);
 	if (code > 0 && strstr(out, "no such process")) {
 		f = sd_file(svc);
 		known = exists_path(f);
@@ -203,15 +191,13 @@ sd_action(enum verb v, const char *svc)
 		out = NULL;
 		if (!known)
 			return R_NO;
-		if (sd_ok("reread", NULL) != R_YES || sd_ok("update", svc) != R_YES)
+		if (run_ok(sd_argv("reread", NULL)) != R_YES ||
+		    run_ok(sd_argv("update", svc)) != R_YES)
 			return R_ERR;
-		code = sd_ctl(verbs[v].name, svc, &out);
+		code = run(sd_argv(verbs[v].name, svc), &out);
 	}
-	if (code > 0) {
-		const char *argv[] = { "supervisorctl", "-c", sd_conf(),
-		    verbs[v].name, svc, NULL };
-		command_failed(argv, code, out);
-	}
+	if (code > 0)
+		command_failed(sd_argv(verbs[v].name, svc), code, out);
 	free(out);
 	return code == 0 ? R_YES : R_ERR;
 }
@@ -225,8 +211,8 @@ sd_install(const char *svc, const char *tmpl)
 	int r = install_file(f, tmpl, 0644, svc);
 
 	free(f);
-	if (r == R_YES && (r = sd_ok("reread", NULL)) == R_YES)
-		r = sd_ok("update", svc);
+	if (r == R_YES && (r = run_ok(sd_argv("reread", NULL))) == R_YES)
+		r = run_ok(sd_argv("update", svc));
 	return r;
 }
 

@@ -110,7 +110,7 @@ struct scan {
 	const char *dirs[2];	/* the default scan directories, under root */
 	const char *const *stat;	/* prints the state, DIR appended */
 	const char *up;		/* ...starting with this when it runs */
-	int (*rescan)(void);	/* has the scanner look now, or NULL */
+	const char *rescan;	/* has the scanner look now (-a DIR), or NULL */
 	int (*ctl)(enum verb v, const char *svc);	/* start, stop, restart */
 	int find;	/* on the real root without SVDIR: the scanner's own */
 	char *dir;	/* the scan directory, once scan_init has run */
