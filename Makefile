@@ -83,14 +83,15 @@ bin/tedge-check: bin/tedge-cert
 INITDIR = $(PREFIX)/share/tedge/init
 MOSQUITTO_SBINDIR = /usr/sbin
 INIT = init/systemd/mosquitto.service init/openrc/mosquitto \
-	init/sysvinit/mosquitto init/runit/mosquitto/run \
+	init/sysvinit/mosquitto init/runit/mosquitto/run init/s6/mosquitto/run \
+	init/supervisord/mosquitto.conf \
 	init/systemd/tedge-cert-renewer@.timer init/systemd/tedge-cert-renewer@.service \
 	init/openrc/tedge-cert-renewer init/runit/tedge-cert-renewer/run
 
 # One program from bin/svc/: main.c and a file per service manager.
 SVCOBJ = bin/svc/main.o bin/svc/path.o bin/svc/run.o bin/svc/install.o \
 	bin/svc/systemd.o bin/svc/initd.o bin/svc/openrc.o bin/svc/sysv.o \
-	bin/svc/runit.o bin/svc/custom.o
+	bin/svc/runit.o bin/svc/s6.o bin/svc/supervisord.o bin/svc/custom.o
 
 $(SVCOBJ): $(HDR) bin/svc/svc.h config.mk Makefile
 
@@ -334,7 +335,7 @@ lint:
 	shellcheck -s sh -x -P SCRIPTDIR t/lib.sh t/*.sh scripts/deps scripts/try-linker scripts/demo bench/* \
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
-		init/runit/mosquitto/run init/openrc/tedge-cert-renewer \
+		init/runit/mosquitto/run init/s6/mosquitto/run init/openrc/tedge-cert-renewer \
 		init/runit/tedge-cert-renewer/run
 
 clean:

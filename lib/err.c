@@ -13,7 +13,7 @@ const char *progname = "tedge";
 
 /* Causes, innermost first. A fixed array: the chain is short by nature, and
  * pushing must work when memory is exhausted. */
-static char causes[16][512];
+static char causes[16][1024];	/* a cause may name several paths */
 static size_t ncauses;
 
 void

@@ -122,3 +122,54 @@ svc_gone () {
 svc_not_installed_msg () {
 	echo "Error: Service $1 not found. Install $1 to use this command."
 }
+
+# svc_story_device ID: the device of the seed for the story below: the
+# test's mosquitto.conf (where the rendered definitions look for it) with a
+# log and no listener, which `tedge init` makes include the toolkit's; a
+# free port for the local listener; the Cumulocity stand-in (lib-c8y.sh,
+# started) as the cloud; a certificate for ID that it trusts.
+svc_story_device () {
+	mkdir -p "$TRASH_DIRECTORY/etc/mosquitto" &&
+	printf '%s\n' "# the test device's mosquitto.conf" \
+		"log_dest file $TRASH_DIRECTORY/mosquitto.log" \
+		>"$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
+	: >"$TRASH_DIRECTORY/mosquitto.log" &&
+	chmod 666 "$TRASH_DIRECTORY/mosquitto.log" &&
+	tedge-config set mqtt.broker.config_path "$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
+	tedge-config set mqtt.bind.port "$(tedge-test free-port)" &&
+	standin_configure &&
+	tedge init &&
+	tedge cert create --device-id "$1" 2>/dev/null &&
+	C8Y_PASSWORD=$C8Y_STANDIN_SECRET tedge cert upload c8y --user user 2>/dev/null
+}
+
+# svc_connect_story MANAGER: `tedge connect c8y` prints the seed (no mapper,
+# no agent here) naming MANAGER, a measurement published on the device
+# reaches the cloud, then `tedge disconnect c8y` prints the seed.
+svc_connect_story () {
+	local seed_="$TEST_DIRECTORY/t7000" port_
+	tedge connect c8y >out 2>err || { cat err "$TRASH_DIRECTORY/mosquitto.log"; return 1; }
+	sed -n "1,/^Connection check is successful/p" "$seed_/connect.out" |
+		sed "s/systemd/$1/" >expect &&
+	echo >>expect &&
+	printf "%s\n\n" "Checking if tedge-mapper is installed." \
+		"Warning: tedge-mapper is not installed." \
+		"Enabling software management." \
+		"Checking if tedge-agent is installed." \
+		"Info: Software management is not installed. So, skipping enabling related components." \
+		>>expect &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	port_=$(tedge-config get mqtt.bind.port) &&
+	: >cloud.out &&
+	{ mosquitto_sub -h 127.0.0.1 -p "$C8Y_STANDIN_INTERNAL_PORT" -t s/us -C 1 -W 10 >cloud.out & } &&
+	test_bg_pid $! &&
+	test_wait_for 10 "mosquitto_pub -h 127.0.0.1 -p $port_ -t c8y/s/us -m 200,c8y_Temperature,T,20 -q 1 && test -s cloud.out" &&
+	echo "200,c8y_Temperature,T,20" >expect.cloud &&
+	test_cmp expect.cloud cloud.out &&
+	tedge disconnect c8y >out 2>err &&
+	sed -n "1,/successfully disconnected/p" "$seed_/disconnect.out" >expect &&
+	echo >>expect &&
+	test_cmp expect out &&
+	test_must_be_empty err
+}

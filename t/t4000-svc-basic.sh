@@ -54,7 +54,7 @@ test_expect_success 'no manager running: detect exits 4, says what it looked for
 	Error: no service manager is running
 
 	Caused by:
-	    looked for an [init] table in $TEDGE_CONFIG_DIR/system.toml, then $R/run/systemd/system, $R/run/openrc/softlevel, a runsvdir supervising $R/etc/service, $R/etc/init.d
+	    looked for an [init] table in $TEDGE_CONFIG_DIR/system.toml, then $R/run/systemd/system, $R/run/openrc/softlevel, a runsvdir supervising $R/etc/service, an s6-svscan supervising $R/run/service, a supervisord with $R/etc/supervisor/supervisord.conf, $R/etc/init.d
 	EOF
 	test_cmp expect err &&
 	test_expect_code 1 tedge-svc is-available 2>err &&

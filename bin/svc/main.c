@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tedge-svc: one interface over systemd, OpenRC, runit, SysV init and a
- * custom system.toml.
+ * tedge-svc: one interface over systemd, OpenRC, runit, s6, supervisord,
+ * SysV init and a custom system.toml.
  *
  *   tedge-svc [OPTIONS] start|stop|restart|enable|disable SERVICE
  *   tedge-svc [OPTIONS] is-active|is-enabled|exists SERVICE
@@ -14,16 +14,23 @@
  * (auto) the one that is running: <config-dir>/system.toml with an [init]
  * table is custom; else /run/systemd/system is a directory: systemd; else
  * /run/openrc/softlevel exists: openrc; else a runsvdir process supervises
- * $SVDIR (/etc/service, /var/service): runit; else /etc/init.d exists: sysv.
+ * $SVDIR (/etc/service, /var/service): runit; else an s6-svscan process
+ * supervises $SVDIR (else its own, /run/service, /service): s6; else a
+ * supervisord process runs with /etc/supervisor/supervisord.conf:
+ * supervisord; else /etc/init.d exists: sysv. (Each of those two is a
+ * supervisor that some init runs, or a container's PID 1: the boot's own
+ * managers come first, and sysv, whose mark nearly every system has, last.)
  * A binary on PATH proves nothing and is never looked at.
  *
  * Reads <config-dir>/tedge.toml (service.manager), <config-dir>/system.toml,
  * and the manager's files: /run/systemd/system, /run/openrc/softlevel,
- * /etc/init.d, /etc/runlevels, /etc/rc?.d, /etc/sv, $SVDIR, /proc.
- * Writes: install: /etc/systemd/system/NAME.service, /etc/init.d/NAME or
- * /etc/sv/NAME/ (never replacing one); enable and disable: OpenRC runlevel
- * links, runit scan-directory links and `down` files, SysV rc?.d links (by
- * update-rc.d where there is one). Every one of these paths is taken under
+ * /etc/init.d, /etc/runlevels, /etc/rc?.d, /etc/sv, /etc/s6/sv, $SVDIR,
+ * /etc/supervisor, /proc.
+ * Writes: install: /etc/systemd/system/NAME.service, /etc/init.d/NAME,
+ * /etc/sv/NAME/, /etc/s6/sv/NAME/ or /etc/supervisor/conf.d/NAME.conf
+ * (never replacing one); enable and disable: OpenRC runlevel links, runit's
+ * and s6's scan-directory links and `down` files, supervisord's autostart,
+ * SysV rc?.d links (by update-rc.d where there is one). Every one of these paths is taken under
  * $TEDGE_SVC_ROOT when it is set, so tests can use a directory of their own;
  * the commands run (systemctl, sv, init scripts...) are the system's.
  * Templates for install: $TEDGE_SVC_INITDIR, else INITDIR.
@@ -72,14 +79,16 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
-"  -m, --manager M       auto, systemd, openrc, runit, sysv or custom\n"
+"  -m, --manager M       auto, systemd, openrc, runit, s6, supervisord, sysv\n"
+"                        or custom\n"
 "                        [default: the config key service.manager, else auto]\n"
 "  -t, --timeout SECS    bound on each command run [default: 30]\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
 "Environment: TEDGE_SVC_ROOT moves the files of every manager under a directory;\n"
-"SVDIR is runit's scan directory; TEDGE_SVC_INITDIR holds the definitions install uses.\n"
+"SVDIR is runit's or s6's scan directory; TEDGE_SVC_INITDIR holds the definitions\n"
+"install uses.\n"
 "\n"
 "Exit status: 0 success, or the predicate holds; 1 failure, or the predicate is false;\n"
 "2 usage error; 4 no service manager is available; 5 the service is not installed.\n";
@@ -120,15 +129,27 @@ valid_name(const char *s)
 
 /* ---- the table ------------------------------------------------------------ */
 
-enum { M_SYSTEMD, M_OPENRC, M_RUNIT, M_SYSV, M_CUSTOM, M_N };
+/* In the order auto looks for them; custom, chosen otherwise, last. */
+enum { M_SYSTEMD, M_OPENRC, M_RUNIT, M_S6, M_SUPERVISORD, M_SYSV, M_CUSTOM, M_N };
 
 static const struct backend *const backends[M_N] = {
 	[M_SYSTEMD] = &svc_systemd,
 	[M_OPENRC] = &svc_openrc,
 	[M_RUNIT] = &svc_runit,
+	[M_S6] = &svc_s6,
+	[M_SUPERVISORD] = &svc_supervisord,
 	[M_SYSV] = &svc_sysv,
 	[M_CUSTOM] = &svc_custom,
 };
+
+/* backends[m], the family member of runit.c set for it. */
+static const struct backend *
+use(int m)
+{
+	if (backends[m]->scan)
+		sc = backends[m]->scan;
+	return backends[m];
+}
 
 /* The manager's name for people and for `detect`: custom ones name
  * themselves in system.toml. */
@@ -141,15 +162,18 @@ mgr_name(int m)
 }
 
 static int
-running(const struct backend *b)
+running(int m)
 {
+	const struct backend *b = use(m);
+
 	return b->mark ? root_has(b->mark, b->mark_dir) : b->available();
 }
 
 static const char *
-why_not(const struct backend *b)
+why_not(int m)
 {
 	static char buf[4400];
+	const struct backend *b = use(m);
 
 	if (!b->mark)
 		return b->why_unavailable();
@@ -157,7 +181,7 @@ why_not(const struct backend *b)
 	return buf;
 }
 
-static char headbuf[512];
+static char headbuf[4400];
 static int wanted = -1;	/* the manager named (or custom), even if unavailable */
 
 /*
@@ -207,7 +231,8 @@ choose(const char *opt, int *code, const char **headline)
 				break;
 		if (m == M_N)
 			die_usage("unknown service manager '%s': expected auto, "
-			    "systemd, openrc, runit, sysv or custom", want);
+			    "systemd, openrc, runit, s6, supervisord, sysv or "
+			    "custom", want);
 		free(cfgval), free(envval);
 		if (m == M_CUSTOM && custom_setup() < 0)
 			return -1;
@@ -218,27 +243,33 @@ choose(const char *opt, int *code, const char **headline)
 		if (r > 0) {
 			m = M_CUSTOM;
 		} else {
-			for (m = 0; m < M_N; m++)
-				if (m != M_CUSTOM && running(backends[m]))
+			size_t n = (size_t)snprintf(headbuf, sizeof(headbuf),
+			    "looked for an [init] table in %s, then", custom_path());
+
+			for (m = 0; m < M_CUSTOM; m++) {
+				const struct backend *b = use(m);
+				if (running(m))
 					return m;
+				if (n < sizeof(headbuf))
+					n += (size_t)snprintf(headbuf + n,
+					    sizeof(headbuf) - n, "%s %s%s",
+					    m ? "," : "", b->mark ? root : "",
+					    b->mark ? b->mark : b->sought());
+			}
 			*code = EXIT_NO_MANAGER;
-			runit_init();
-			err_push("looked for an [init] table in %s, then "
-			    "%s/run/systemd/system, %s/run/openrc/softlevel, "
-			    "a runsvdir supervising %s, %s/etc/init.d",
-			    custom_path(), root, root, svdir, root);
+			err_push("%s", headbuf);
 			*headline = "no service manager is running";
 			return -1;
 		}
 	}
 	wanted = m;
-	if (!running(backends[m])) {
+	if (!running(m)) {
 		*code = EXIT_NO_MANAGER;
 		snprintf(headbuf, sizeof(headbuf), "Service manager '%s' is not "
 		    "available on the system or elevated permissions have not "
 		    "been granted.", mgr_name(m));
 		*headline = headbuf;
-		return err_push("%s", why_not(backends[m]));
+		return err_push("%s", why_not(m));
 	}
 	return m;
 }
@@ -276,7 +307,7 @@ asked(enum verb v, const char *svc)
 static int
 install_standin(int m, const char *svc, const char *why)
 {
-	const struct backend *b = backends[m];
+	const struct backend *b = use(m);
 	char *mine = xasprintf("tedge-%s", svc), *theirs = initd_script(svc);
 	const char *tmpl = b->tmpl(svc);
 	int on;
@@ -303,7 +334,7 @@ install_standin(int m, const char *svc, const char *why)
 static int
 do_verb(int m, enum verb v, const char *svc)
 {
-	const struct backend *b = backends[m];
+	const struct backend *b = use(m);
 	const char *name = mgr_name(m), *tmpl, *why;
 	char *path;
 	int r;

@@ -5,6 +5,9 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,5 +67,84 @@ on_path(const char *cmd)
 	int ok = p != NULL;
 
 	free(p);
+	return ok;
+}
+
+/* /proc/<pid>/<file> into buf (size 4096), NUL-terminated: its length,
+ * or -1. */
+static ssize_t
+proc_read(const char *pid, const char *file, char *buf)
+{
+	char path[300];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, 4095);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Is a process named comm (its /proc comm) running on the file want? The
+ * file is the argument after opt in its command line, or with opt "" its
+ * first that is no option (relative ones against its working directory),
+ * else dflt; or with no opt its working directory (s6-svscan chdirs to its
+ * scan directory); compared by device and inode, so links do not matter.
+ * With want NULL, the first such process's file, malloc'd, goes to *found.
+ */
+int
+proc_match(const char *comm, const char *opt, const char *dflt,
+    const char *want, char **found)
+{
+	struct stat w, st;
+	struct dirent *de;
+	char buf[4096], path[4400], *a;
+	const char *f;
+	int ok = 0;
+	ssize_t n;
+	DIR *d;
+
+	if ((want && stat(want, &w) < 0) || !(d = opendir("/proc")))
+		return 0;
+	while (!ok && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    proc_read(de->d_name, "comm", buf) <= 0 ||
+		    strcspn(buf, "\n") != strlen(comm) ||
+		    strncmp(buf, comm, strlen(comm)))
+			continue;
+		f = NULL;
+		if (opt) {
+			if ((n = proc_read(de->d_name, "cmdline", buf)) <= 0)
+				continue;
+			for (a = buf + strlen(buf) + 1; a < buf + n && !f;
+			    a += strlen(a) + 1)
+				if (!*opt && *a != '-')
+					f = a;
+				else if (*opt && !strcmp(a, opt) &&
+				    a + strlen(a) + 1 < buf + n)
+					f = a + strlen(a) + 1;
+			if (!f && !(f = dflt))
+				continue;
+		}
+		if (f && *f == '/')
+			snprintf(path, sizeof(path), "%s", f);
+		else
+			snprintf(path, sizeof(path), "/proc/%s/cwd%s%s",
+			    de->d_name, f ? "/" : "", f ? f : "");
+		if (want) {
+			ok = stat(path, &st) == 0 && st.st_dev == w.st_dev &&
+			    st.st_ino == w.st_ino;
+		} else if ((n = readlink(path, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			*found = xstrdup(buf);
+			ok = 1;
+		}
+	}
+	closedir(d);
 	return ok;
 }

@@ -2,10 +2,11 @@
 /*
  * tedge-svc's runit backend: definitions in /etc/sv, linked into the scan
  * directory a runsvdir watches; sv, and runsv's control and status files.
+ * What is not runit's own serves s6 too (s6.c), through struct scan: the
+ * same scan directory of service directories, a supervisor for each.
  */
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,129 +18,91 @@
 #include "tedge.h"
 #include "svc.h"
 
-char *svdir;	/* the scan directory runsvdir watches */
-
-void
-runit_init(void)
-{
-	const char *env = getenv("SVDIR");
-	char *p;
-
-	if (svdir)
-		return;
-	if (env && *env) {
-		svdir = xstrdup(env);
-		return;
-	}
-	p = root_path("/etc/service");
-	if (!is_dir(p)) {
-		char *q = root_path("/var/service");
-		if (is_dir(q)) {
-			free(p);
-			p = q;
-		} else {
-			free(q);
-		}
-	}
-	svdir = p;
-}
-
-/* /proc/<pid>/<file> into buf, NUL-terminated: its length, or -1. */
-static ssize_t
-proc_read(const char *pid, const char *file, char *buf, size_t size)
-{
-	char path[300];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/%s", pid, file);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
+struct scan *sc;	/* the family member in use: main.c sets it */
 
 /*
- * Is a runsvdir process supervising svdir? Each runsvdir's directory
- * argument (relative ones against its working directory) is compared with
- * svdir by device and inode, so symbolic links do not matter.
+ * The scan directory: $SVDIR (runit's, as for sv; s6 takes it too), else
+ * where the running scanner is (s6 only, on the real root), else the
+ * first default that exists, else the first.
  */
-static int
-runit_available(void)
+void
+scan_init(void)
 {
-	struct stat want, st;
-	struct dirent *de;
-	char comm[64], cmd[4096], *arg, *dir;
-	size_t len;
-	int found = 0;
-	ssize_t n;
-	DIR *d;
+	const char *env = getenv("SVDIR");
+	size_t i;
 
-	runit_init();
-	if (stat(svdir, &want) < 0 || !(d = opendir("/proc")))
-		return 0;
-	while (!found && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		if (proc_read(de->d_name, "comm", comm, sizeof(comm)) <= 0 ||
-		    strcmp(comm, "runsvdir\n") ||
-		    (n = proc_read(de->d_name, "cmdline", cmd, sizeof(cmd))) <= 0)
-			continue;
-		/* runsvdir [-P] dir [log] */
-		for (arg = cmd + strlen(cmd) + 1; arg < cmd + n && *arg == '-';
-		    arg += strlen(arg) + 1)
-			;
-		if (arg >= cmd + n)
-			continue;
-		len = strlen(arg);
-		dir = *arg == '/' ? xstrdup(arg) :
-		    xasprintf("/proc/%s/cwd/%.*s", de->d_name, (int)len, arg);
-		found = stat(dir, &st) == 0 && st.st_dev == want.st_dev &&
-		    st.st_ino == want.st_ino;
-		free(dir);
+	if (sc->dir)
+		return;
+	if (env && *env) {
+		sc->dir = xstrdup(env);
+		return;
 	}
-	closedir(d);
-	return found;
+	if (sc->find && !*root && proc_match(sc->comm, NULL, NULL, NULL, &sc->dir))
+		return;
+	for (i = 0; i < LEN(sc->dirs) && !sc->dir; i++) {
+		char *p = root_path(sc->dirs[i]);
+		if (is_dir(p))
+			sc->dir = p;
+		else
+			free(p);
+	}
+	if (!sc->dir)
+		sc->dir = root_path(sc->dirs[0]);
+}
+
+/* Is the scanner running on the scan directory? (runsvdir [-P] DIR, and
+ * it does not stay there; s6-svscan works in it, whatever its argument.) */
+int
+scan_available(void)
+{
+	scan_init();
+	return proc_match(sc->comm, sc->find ? NULL : "", NULL, sc->dir, NULL);
 }
 
 static char whybuf[4400];
 
-static const char *
-runit_why(void)
+const char *
+scan_why(void)
 {
-	runit_init();
-	snprintf(whybuf, sizeof(whybuf),
-	    "no runsvdir process supervises %s", svdir);
+	scan_init();
+	snprintf(whybuf, sizeof(whybuf), "no %s process supervises %s",
+	    sc->comm, sc->dir);
 	return whybuf;
 }
 
-static const char *
-runit_tmpl(const char *svc)
+const char *
+scan_sought(void)
 {
-	return template_path("runit", svc);
+	scan_init();
+	snprintf(whybuf, sizeof(whybuf), "a%s %s supervising %s",
+	    *sc->comm == 's' ? "n" : "", sc->comm, sc->dir);
+	return whybuf;
+}
+
+const char *
+scan_tmpl(const char *svc)
+{
+	return template_path(sc->id, svc);
 }
 
 /* The service's directory in the scan directory, and its definition. */
-static char *
-sv_link(const char *svc)
+char *
+scan_link(const char *svc)
 {
-	runit_init();
-	return xasprintf("%s/%s", svdir, svc);
+	scan_init();
+	return xasprintf("%s/%s", sc->dir, svc);
 }
 
 static char *
 sv_def(const char *svc)
 {
-	return xasprintf("%s/etc/sv/%s", root, svc);
+	return xasprintf("%s%s/%s", root, sc->defs, svc);
 }
 
-static int
-runit_exists(const char *svc)
+int
+scan_exists(const char *svc)
 {
-	char *a = sv_link(svc), *b = sv_def(svc), *pa, *pb;
+	char *a = scan_link(svc), *b = sv_def(svc), *pa, *pb;
 	int r;
 
 	pa = xasprintf("%s/run", a);
@@ -149,12 +112,12 @@ runit_exists(const char *svc)
 	return r ? R_YES : R_NO;
 }
 
-/* Is a runsv running for dir? (sv's own test: its control FIFO has a
- * reader.) */
+/* Is a supervisor (runsv, s6-supervise) running for dir? (sv's and
+ * s6-svok's test: its control FIFO has a reader.) */
 static int
 supervised(const char *dir)
 {
-	char *ok = xasprintf("%s/supervise/ok", dir);
+	char *ok = xasprintf("%s/supervise/%s", dir, sc->ok);
 	int fd = open(ok, O_WRONLY | O_NONBLOCK);
 
 	free(ok);
@@ -167,15 +130,16 @@ supervised(const char *dir)
 /*
  * Puts the service under supervision when it is not: its definition linked
  * into the scan directory, with a `down` file first when down is set, so
- * runsv starts it stopped and it does not come up on boot. Then waits for
- * runsvdir to notice (it looks every 5 seconds).
+ * its supervisor starts it stopped and it does not come up on boot. Then
+ * waits for the scanner to notice: s6-svscan is told to look now, runsvdir
+ * looks every 5 seconds.
  */
 static int
 sv_supervise(const char *svc, int down)
 {
-	char *link = sv_link(svc), *def = sv_def(svc), *df;
-	/* a scan every 5 s: a shorter wait would be meaningless */
-	int wait = timeout_ms > 7000 ? timeout_ms : 7000;
+	char *link = scan_link(svc), *def = sv_def(svc), *df;
+	/* runsvdir: a scan every 5 s, a shorter wait would be meaningless */
+	int wait = timeout_ms > 7000 || sc->rescan ? timeout_ms : 7000;
 	long long deadline = clock_ms() + wait;
 	int r = R_YES;
 
@@ -189,10 +153,14 @@ sv_supervise(const char *svc, int down)
 		if (r == R_YES && symlink(def, link) < 0 && errno != EEXIST)
 			r = err_pushsysf(errno, "cannot create %s", link);
 	}
+	if (r == R_YES && sc->rescan && !supervised(link)) {
+		const char *argv[] = { sc->rescan, "-a", sc->dir, NULL };
+		r = run_ok(argv);
+	}
 	while (r == R_YES && !supervised(link)) {
 		if (clock_ms() >= deadline) {
-			r = err_push("runsvdir did not start supervising %s "
-			    "within %d s", link, wait / 1000);
+			r = err_push("%s did not start supervising %s "
+			    "within %d s", sc->comm, link, wait / 1000);
 			break;
 		}
 		nap_ms(50);
@@ -204,7 +172,7 @@ sv_supervise(const char *svc, int down)
 static int
 sv_cmd(const char *what, const char *svc)
 {
-	char wait[16], *link = sv_link(svc);
+	char wait[16], *link = scan_link(svc);
 	const char *argv[] = { "sv", "-w", wait, "-v", what, link, NULL };
 	int r, t = timeout_ms;
 
@@ -251,7 +219,7 @@ sv_status(const char *link, unsigned long *pid, int *running)
 static int
 sv_restart(const char *svc)
 {
-	char *link = sv_link(svc), *ctl = xasprintf("%s/supervise/control", link);
+	char *link = scan_link(svc), *ctl = xasprintf("%s/supervise/control", link);
 	unsigned long old = 0, pid;
 	long long deadline = clock_ms() + timeout_ms;
 	int fd, running = 0, r = R_YES;
@@ -276,40 +244,33 @@ sv_restart(const char *svc)
 	return r;
 }
 
-static int
-runit_is_enabled(const char *svc)
+int
+scan_is_enabled(const char *svc)
 {
-	char *link = sv_link(svc), *down = xasprintf("%s/down", link);
+	char *link = scan_link(svc), *down = xasprintf("%s/down", link);
 	int r = exists_path(link) && !exists_path(down);
 
 	free(down), free(link);
 	return r ? R_YES : R_NO;
 }
 
-static int
-runit_action(enum verb v, const char *svc)
+int
+scan_action(enum verb v, const char *svc)
 {
-	char *link = sv_link(svc), *down = xasprintf("%s/down", link);
+	char *link = scan_link(svc), *down = xasprintf("%s/down", link);
 	int linked = exists_path(link), r = R_YES;
 
 	switch (v) {
 	case V_START:
 	case V_RESTART:
 		/* Not supervised yet: supervise it stopped, not enabled. */
-		if ((r = sv_supervise(svc, 1)) != R_YES)
-			break;
-		/*
-		 * Not `sv restart`: its -v check can pass on the status from
-		 * before the restart (seconds are its clock), and an `sv stop`
-		 * right after it then left runsv wanting the service up. The
-		 * restart waits for a new pid instead.
-		 */
-		r = v == V_RESTART ? sv_restart(svc) : sv_cmd("start", svc);
+		if ((r = sv_supervise(svc, 1)) == R_YES)
+			r = sc->ctl(v, svc);
 		break;
 	case V_STOP:
 		/* Not in the scan directory: nothing runs it. */
 		if (linked && (r = sv_supervise(svc, 0)) == R_YES)
-			r = sv_cmd("stop", svc);
+			r = sc->ctl(v, svc);
 		break;
 	case V_ENABLE:
 		/* Supervised with a down file first, so enabling does not
@@ -320,7 +281,7 @@ runit_action(enum verb v, const char *svc)
 			r = err_pushsysf(errno, "cannot remove %s", down);
 		break;
 	case V_DISABLE:
-		/* The down file keeps runsv from starting it on boot; what
+		/* The down file keeps the supervisor from starting it on boot; what
 		 * runs now keeps running, as with systemctl disable. */
 		if (linked) {
 			int w = fs_create_new(down, "", 0, 0644, (uid_t)-1, (gid_t)-1);
@@ -335,19 +296,20 @@ runit_action(enum verb v, const char *svc)
 	return r;
 }
 
-/* `sv status` exits 0 whether the service is up or down: read its word. */
-static int
-runit_is_active(const char *svc)
+/* `sv status` exits 0 whether the service is up or down, and s6-svstat
+ * too: read their word. */
+int
+scan_is_active(const char *svc)
 {
-	char *link = sv_link(svc), *out = NULL;
-	const char *argv[] = { "sv", "status", link, NULL };
+	char *link = scan_link(svc), *out = NULL;
+	const char *argv[] = { sc->stat[0], sc->stat[1], link, NULL };
 	int code, r = R_NO;
 
 	if (exists_path(link)) {
 		code = run(argv, &out);
 		if (code < 0)
 			r = R_ERR;
-		else if (code == 0 && !strncmp(out, "run: ", 5))
+		else if (code == 0 && !strncmp(out, sc->up, strlen(sc->up)))
 			r = R_YES;
 	}
 	free(out);
@@ -356,8 +318,8 @@ runit_is_active(const char *svc)
 }
 
 /* The definition directory: every regular file of the template's. */
-static int
-runit_install(const char *svc, const char *tmpl)
+int
+scan_install(const char *svc, const char *tmpl)
 {
 	char *def = sv_def(svc), *src, *dst;
 	struct dirent *de;
@@ -393,9 +355,27 @@ runit_install(const char *svc, const char *tmpl)
 	return r;
 }
 
+/*
+ * Not `sv restart`: its -v check can pass on the status from before the
+ * restart (seconds are its clock), and an `sv stop` right after it then
+ * left runsv wanting the service up. The restart waits for a new pid.
+ */
+static int
+runit_ctl(enum verb v, const char *svc)
+{
+	return v == V_RESTART ? sv_restart(svc) :
+	    sv_cmd(v == V_START ? "start" : "stop", svc);
+}
+
+static const char *const sv_status_argv[] = { "sv", "status" };
+
+struct scan scan_runit = {
+	.id = "runit", .comm = "runsvdir", .defs = "/etc/sv", .ok = "ok",
+	.dirs = { "/etc/service", "/var/service" },
+	.stat = sv_status_argv, .up = "run: ", .ctl = runit_ctl,
+};
+
 const struct backend svc_runit = {
-	.id = "runit", .initsub = "runit",
-	.available = runit_available, .why_unavailable = runit_why,
-	.exists = runit_exists, .action = runit_action, .is_active = runit_is_active,
-	.is_enabled = runit_is_enabled, .install = runit_install, .tmpl = runit_tmpl,
+	.id = "runit", .initsub = "runit", .scan = &scan_runit,
+	SCAN_BACKEND,
 };

@@ -29,6 +29,8 @@ enum {
 	R_UNKNOWN = 3	/* the manager cannot tell (custom) */
 };
 
+struct scan;
+
 struct backend {
 	const char *id;
 	const char *initsub;	/* its directory of definitions under INITDIR */
@@ -45,6 +47,8 @@ struct backend {
 	int (*install)(const char *svc, const char *tmpl);
 	const char *(*tmpl)(const char *svc);	/* template path under initdir */
 	const char *(*why_unavailable)(void);
+	const char *(*sought)(void);	/* what auto looks for, when no mark */
+	struct scan *scan;	/* runit and s6: the family member (runit.c) */
 	/* init.d managers: why a distribution's definition cannot start
 	 * (NULL: nothing known), and the name of the toolkit's that stands
 	 * in for it, if any (else svc itself) */
@@ -52,9 +56,10 @@ struct backend {
 	const char *(*resolve)(const char *svc);
 };
 
-/* systemd.c, openrc.c, runit.c, sysv.c, custom.c; main.c has the table */
-extern const struct backend svc_systemd, svc_openrc, svc_runit, svc_sysv,
-    svc_custom;
+/* systemd.c, openrc.c, runit.c, s6.c, supervisord.c, sysv.c, custom.c;
+ * main.c has the table */
+extern const struct backend svc_systemd, svc_openrc, svc_runit, svc_s6,
+    svc_supervisord, svc_sysv, svc_custom;
 
 /* main.c: set from the options and the environment before any backend runs */
 extern const char *confdir;
@@ -69,6 +74,8 @@ int is_dir(const char *p);
 int exists_path(const char *p);	/* lstat: a dangling link exists */
 int is_exec_file(const char *p);
 int on_path(const char *cmd);	/* a program on PATH? (choosing a tool only) */
+int proc_match(const char *comm, const char *opt, const char *dflt,
+    const char *want, char **found);	/* a process on that file? */
 
 /* run.c: commands bounded by timeout_ms; -1 and R_ERR with causes pushed */
 char *joined(const char *const *argv);	/* with spaces; malloc'd */
@@ -91,9 +98,40 @@ int initd_install(const char *svc, const char *tmpl);
 const char *initd_defect(const char *svc);
 const char *initd_resolve(const char *svc);
 
-/* runit.c */
-extern char *svdir;	/* the scan directory, once runit_init has run */
-void runit_init(void);
+/*
+ * runit.c: the daemontools family, runit and s6: definitions linked into a
+ * scan directory, which a scanner watches, starting a supervisor for each.
+ */
+struct scan {
+	const char *id;		/* and its directory of templates */
+	const char *comm;	/* the scanner's process: runsvdir, s6-svscan */
+	const char *defs;	/* where definitions live, under root */
+	const char *ok;		/* in supervise/: a FIFO read while supervised */
+	const char *dirs[2];	/* the default scan directories, under root */
+	const char *const *stat;	/* prints the state, DIR appended */
+	const char *up;		/* ...starting with this when it runs */
+	const char *rescan;	/* has the scanner look now (-a DIR), or NULL */
+	int (*ctl)(enum verb v, const char *svc);	/* start, stop, restart */
+	int find;	/* on the real root without SVDIR: the scanner's own */
+	char *dir;	/* the scan directory, once scan_init has run */
+};
+extern struct scan *sc;	/* the one in use; main.c sets it */
+void scan_init(void);
+char *scan_link(const char *svc);	/* sc->dir/svc; malloc'd */
+int scan_available(void);
+const char *scan_why(void);
+const char *scan_sought(void);
+const char *scan_tmpl(const char *svc);
+int scan_exists(const char *svc);
+int scan_action(enum verb v, const char *svc);
+int scan_is_active(const char *svc);
+int scan_is_enabled(const char *svc);
+int scan_install(const char *svc, const char *tmpl);
+#define SCAN_BACKEND \
+	.available = scan_available, .why_unavailable = scan_why, \
+	.sought = scan_sought, .exists = scan_exists, .action = scan_action, \
+	.is_active = scan_is_active, .is_enabled = scan_is_enabled, \
+	.install = scan_install, .tmpl = scan_tmpl
 
 /* custom.c: system.toml [init] */
 int custom_load(void);	/* 1: has [init]; 0: none; -1: cause pushed */
