@@ -41,7 +41,7 @@ lib/.linker-ok: config.mk scripts/try-linker
 $(PROGS) $(HELPERS): lib/.linker-ok
 $(LIBSO): $(LIBOBJ) lib/.linker-ok
 	mkdir -p lib/tedge
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -o $@ $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -Wl,-Bsymbolic-functions -o $@ $(LIBOBJ)
 
 # The same objects as an archive, for the test helpers.
 lib/libtedge.a: $(LIBOBJ)
