@@ -497,6 +497,7 @@ export HOME TEDGE_CONFIG_DIR
 # private supervisors need its --kill-child. runit's sv, runsv and runsvdir
 # are the supervisor's, BusyBox's own when TEST_BUSYBOX_RUNIT names one
 # that has them (t4021).
+# shellcheck disable=SC2031 # the chain lint's PATH is its subshell's alone
 if test_flag_on_ "$TEST_BUSYBOX_PATH"; then
 	test_bb_=$(command -v busybox) || error "TEST_BUSYBOX_PATH: no busybox"
 	mkdir "$TRASH_DIRECTORY/.busybox-path" "$TRASH_DIRECTORY/.harness-path" \
