@@ -245,7 +245,7 @@ test_lazy_prereq SHELLCHECK 'command -v shellcheck'
 # from doing any harm; then $? is not 117.  A run-away here-doc swallows the
 # final echo.
 test_chain_lint_ () {
-	# shellcheck disable=SC2123 # emptying PATH is the point
+	# shellcheck disable=SC2123,SC2030 # emptying PATH (here only) is the point
 	test "$( (PATH=/nonexistent/chain-lint
 		eval "(exit 117) && $1
 echo OK-\$?") </dev/null 2>/dev/null 3>&- 4>&-)" = OK-117 && return 0
