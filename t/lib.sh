@@ -493,8 +493,9 @@ export HOME TEDGE_CONFIG_DIR
 # python3 for the stand-in, which is the cloud; pgrep and pkill; make for
 # install-init; dpkg-query for t7003's checksum), none of which the
 # shipped sh calls; the stand-in runs on the machine's PATH,
-# TEST_SYSTEM_PATH). util-linux's unshare comes before BusyBox's: the tests'
-# private supervisors need its --kill-child. runit's sv, runsv and runsvdir
+# TEST_SYSTEM_PATH). util-linux's unshare and setpriv come before
+# BusyBox's: the tests' private supervisors need --kill-child, and t7005's
+# broker-user attacker --reuid. runit's sv, runsv and runsvdir
 # are the supervisor's, BusyBox's own when TEST_BUSYBOX_RUNIT names one
 # that has them (t4021).
 # shellcheck disable=SC2031 # the chain lint's PATH is its subshell's alone
@@ -520,8 +521,10 @@ if test_flag_on_ "$TEST_BUSYBOX_PATH"; then
 		test_p_=$(command -v $test_a_) &&
 		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-path/$test_a_"
 	done
-	test_p_=$(command -v unshare) &&
-	ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-first/unshare"
+	for test_a_ in unshare setpriv; do
+		test_p_=$(command -v $test_a_) &&
+		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-first/$test_a_"
+	done
 	TEST_SYSTEM_PATH=$PATH
 	PATH="$TEST_TEDGE_BIN:$TEST_DIRECTORY/helper:$TRASH_DIRECTORY/.harness-first:$TRASH_DIRECTORY/.busybox-path:$TRASH_DIRECTORY/.harness-path"
 	test_flag_on_ "$TEST_STATIC" && PATH="$TEDGE_EXEC_PATH:$PATH"
