@@ -6,7 +6,9 @@
 # Starts the stand-in under $TRASH_DIRECTORY/c8y and sets the C8Y_STANDIN_*
 # variables (ports, CA, directory). Returns non-zero when it cannot start.
 standin_start () {
-	c8y_env_=$("$TEDGE_ROOT/standin/c8y-standin" start "$TRASH_DIRECTORY/c8y") || return 1
+	# the cloud, not the device: the machine's PATH (TEST_BUSYBOX_PATH)
+	c8y_env_=$(PATH=${TEST_SYSTEM_PATH:-$PATH} \
+		"$TEDGE_ROOT/standin/c8y-standin" start "$TRASH_DIRECTORY/c8y") || return 1
 	eval "$c8y_env_"
 	# shellcheck disable=SC2086 # one word per PID
 	test_bg_pid $C8Y_STANDIN_PIDS

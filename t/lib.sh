@@ -245,7 +245,7 @@ test_lazy_prereq SHELLCHECK 'command -v shellcheck'
 # from doing any harm; then $? is not 117.  A run-away here-doc swallows the
 # final echo.
 test_chain_lint_ () {
-	# shellcheck disable=SC2123 # emptying PATH is the point
+	# shellcheck disable=SC2123,SC2030 # emptying PATH (here only) is the point
 	test "$( (PATH=/nonexistent/chain-lint
 		eval "(exit 117) && $1
 echo OK-\$?") </dev/null 2>/dev/null 3>&- 4>&-)" = OK-117 && return 0
@@ -485,5 +485,50 @@ fi
 HOME=$TRASH_DIRECTORY
 TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/tedge"
 export HOME TEDGE_CONFIG_DIR
+
+# TEST_BUSYBOX_PATH=1: the device has BusyBox and nothing else but the
+# toolkit, mosquitto (with its clients) and openssl: PATH is the toolkit,
+# then a directory of links to every BusyBox applet and those programs,
+# then the few the harness needs and BusyBox has not (.harness-path:
+# python3 for the stand-in, which is the cloud; pgrep and pkill; make for
+# install-init; dpkg-query for t7003's checksum), none of which the
+# shipped sh calls; the stand-in runs on the machine's PATH,
+# TEST_SYSTEM_PATH). util-linux's unshare and setpriv come before
+# BusyBox's: the tests' private supervisors need --kill-child, and t7005's
+# broker-user attacker --reuid. runit's sv, runsv and runsvdir
+# are the supervisor's, BusyBox's own when TEST_BUSYBOX_RUNIT names one
+# that has them (t4021).
+# shellcheck disable=SC2031 # the chain lint's PATH is its subshell's alone
+if test_flag_on_ "$TEST_BUSYBOX_PATH"; then
+	test_bb_=$(command -v busybox) || error "TEST_BUSYBOX_PATH: no busybox"
+	mkdir "$TRASH_DIRECTORY/.busybox-path" "$TRASH_DIRECTORY/.harness-path" \
+		"$TRASH_DIRECTORY/.harness-first" || error "cannot make the BusyBox PATH"
+	for test_a_ in $("$test_bb_" --list); do
+		ln -s "$test_bb_" "$TRASH_DIRECTORY/.busybox-path/$test_a_" || exit 1
+	done
+	for test_a_ in sv runsv runsvdir; do
+		if test -n "$TEST_BUSYBOX_RUNIT"; then
+			ln -s "$TEST_BUSYBOX_RUNIT" "$TRASH_DIRECTORY/.busybox-path/$test_a_"
+		elif test_p_=$(command -v $test_a_); then
+			ln -s "$test_p_" "$TRASH_DIRECTORY/.busybox-path/$test_a_"
+		fi
+	done
+	for test_a_ in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd openssl; do
+		test_p_=$(PATH=$PATH:/usr/sbin:/sbin command -v $test_a_) &&
+		ln -s "$test_p_" "$TRASH_DIRECTORY/.busybox-path/$test_a_"
+	done
+	for test_a_ in python3 pgrep pkill make dpkg-query; do
+		test_p_=$(command -v $test_a_) &&
+		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-path/$test_a_"
+	done
+	for test_a_ in unshare setpriv; do
+		test_p_=$(command -v $test_a_) &&
+		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-first/$test_a_"
+	done
+	TEST_SYSTEM_PATH=$PATH
+	PATH="$TEST_TEDGE_BIN:$TEST_DIRECTORY/helper:$TRASH_DIRECTORY/.harness-first:$TRASH_DIRECTORY/.busybox-path:$TRASH_DIRECTORY/.harness-path"
+	test_flag_on_ "$TEST_STATIC" && PATH="$TEDGE_EXEC_PATH:$PATH"
+	export PATH
+fi
 
 test -z "$skip_all" || test_done

@@ -9,6 +9,10 @@ directory every 5 seconds: each first start of a service waits for that.'
 . ./lib-svc.sh
 . ./lib.sh
 
+# t4021 runs this script on BusyBox's applets: its hooks, when defined
+RUNSVDIR=${T4020_RUNSVDIR:-runsvdir}
+! command -v t4020_setup_ >/dev/null || t4020_setup_ || BUG "t4020_setup_ failed"
+
 R="$TRASH_DIRECTORY/root"
 TEDGE_SVC_ROOT=$R
 export TEDGE_SVC_ROOT
@@ -26,8 +30,9 @@ fi
 mkdir -p "$R/etc/sv" "$SV"
 # /run a tmpfs of the supervisor's own: what mosquitto's run script makes
 # there stays out of the machine's /run
+# shellcheck disable=SC2086 # RUNSVDIR may be `busybox runsvdir`
 { unshare --mount --propagation private --pid --fork --kill-child=SIGKILL \
-	sh -c 'mount -t tmpfs tmpfs /run && exec runsvdir -P "$1"' sh "$SV" \
+	sh -c 'mount -t tmpfs tmpfs /run && exec "$@"' sh $RUNSVDIR -P "$SV" \
 	</dev/null >/dev/null 2>&1 & } &&
 test_bg_pid $!
 RUNSVDIR_NS=$!
@@ -200,6 +205,8 @@ test_expect_success MOSQUITTO,MOSQUITTO_CLIENTS 'mosquitto: enable, start, liste
 	test_wait_for 10 "! svc_mqtt_up $port" &&
 	test_must_fail svc_mosquitto_pid
 '
+
+! command -v t4020_more_ >/dev/null || t4020_more_
 
 # unshare ignores TERM; KILL takes runsvdir and all in its namespace along
 test_expect_success 'detect without runsvdir: exit 4' '

@@ -93,7 +93,8 @@ proc_read(const char *pid, const char *file, char *buf)
  * Is a process named comm (its /proc comm) running on the file want? The
  * file is the argument after opt in its command line, or with opt "" its
  * first that is no option (relative ones against its working directory),
- * else dflt; or with no opt its working directory (s6-svscan chdirs to its
+ * else dflt (BusyBox's -s SCRIPT skipped, and `busybox COMM` taken for
+ * COMM); or with no opt its working directory (s6-svscan chdirs to its
  * scan directory); compared by device and inode, so links do not matter.
  * With want NULL, the first such process's file, malloc'd, goes to *found.
  */
@@ -105,7 +106,7 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 	struct dirent *de;
 	char buf[4096], path[4400], *a;
 	const char *f;
-	int ok = 0;
+	int ok = 0, bb;
 	ssize_t n;
 	DIR *d;
 
@@ -113,17 +114,25 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 		return 0;
 	while (!ok && (de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]) ||
-		    proc_read(de->d_name, "comm", buf) <= 0 ||
-		    strcspn(buf, "\n") != strlen(comm) ||
-		    strncmp(buf, comm, strlen(comm)))
+		    proc_read(de->d_name, "comm", buf) <= 0)
+			continue;
+		/* `busybox runsvdir DIR`: comm busybox, the applet argv[1] */
+		bb = opt && !strcmp(buf, "busybox\n");
+		if (!bb && (strcspn(buf, "\n") != strlen(comm) ||
+		    strncmp(buf, comm, strlen(comm))))
 			continue;
 		f = NULL;
 		if (opt) {
 			if ((n = proc_read(de->d_name, "cmdline", buf)) <= 0)
 				continue;
-			for (a = buf + strlen(buf) + 1; a < buf + n && !f;
+			a = buf + strlen(buf) + 1;
+			if (bb && (a >= buf + n || strcmp(a, comm)))
+				continue;
+			for (a += bb ? strlen(a) + 1 : 0; a < buf + n && !f;
 			    a += strlen(a) + 1)
-				if (!*opt && *a != '-')
+				if (!*opt && !strcmp(a, "-s") && a + strlen(a) + 1 < buf + n)
+					a += strlen(a) + 1;	/* BusyBox's -s SCRIPT */
+				else if (!*opt && *a != '-')
 					f = a;
 				else if (*opt && !strcmp(a, opt) &&
 				    a + strlen(a) + 1 < buf + n)

@@ -19,6 +19,7 @@
 #include "svc.h"
 
 struct scan *sc;	/* the family member in use: main.c sets it */
+static struct scan scan_runit;
 
 /*
  * The scan directory: $SVDIR (runit's, as for sv; s6 takes it too), else
@@ -169,17 +170,25 @@ sv_supervise(const char *svc, int down)
 	return r;
 }
 
+/* 1, or 0 to run `busybox sv` where BusyBox has the applet but no link
+ * (a board whose inittab says `busybox runsvdir`). */
+static int
+sv_skip(void)
+{
+	return sc != &scan_runit || on_path("sv") || !on_path("busybox");
+}
+
 static int
 sv_cmd(const char *what, const char *svc)
 {
 	char wait[16], *link = scan_link(svc);
-	const char *argv[] = { "sv", "-w", wait, "-v", what, link, NULL };
+	const char *argv[] = { "busybox", "sv", "-w", wait, "-v", what, link, NULL };
 	int r, t = timeout_ms;
 
 	/* sv waits at most -w seconds itself; our deadline comes later. */
 	snprintf(wait, sizeof(wait), "%d", t / 1000 > 1 ? t / 1000 : 1);
 	timeout_ms = t + 5000;
-	r = run_ok(argv);
+	r = run_ok(argv + sv_skip());
 	timeout_ms = t;
 	free(link);
 	return r;
@@ -302,11 +311,11 @@ int
 scan_is_active(const char *svc)
 {
 	char *link = scan_link(svc), *out = NULL;
-	const char *argv[] = { sc->stat[0], sc->stat[1], link, NULL };
+	const char *argv[] = { "busybox", sc->stat[0], sc->stat[1], link, NULL };
 	int code, r = R_NO;
 
 	if (exists_path(link)) {
-		code = run(argv, &out);
+		code = run(argv + sv_skip(), &out);
 		if (code < 0)
 			r = R_ERR;
 		else if (code == 0 && !strncmp(out, sc->up, strlen(sc->up)))
@@ -369,7 +378,7 @@ runit_ctl(enum verb v, const char *svc)
 
 static const char *const sv_status_argv[] = { "sv", "status" };
 
-struct scan scan_runit = {
+static struct scan scan_runit = {
 	.id = "runit", .comm = "runsvdir", .defs = "/etc/sv", .ok = "ok",
 	.dirs = { "/etc/service", "/var/service" },
 	.stat = sv_status_argv, .up = "run: ", .ctl = runit_ctl,
