@@ -98,6 +98,8 @@ opt_next(int argc, char **argv, const struct opt *t, const char *usage)
 		if (cfg_check_profile(optarg) < 0)
 			diec(EXIT_USAGE, "invalid value '%s' for '--profile <PROFILE>'", optarg);
 		profile = optarg;
+		/* the programs it runs read the same profile */
+		setenv("TEDGE_CLOUD_PROFILE", optarg, 1);
 	}
 	return ch;
 }
@@ -115,7 +117,11 @@ opt_profile(void)
 {
 	const char *e = getenv("TEDGE_CLOUD_PROFILE");
 
-	return profile ? profile : e && *e ? e : NULL;
+	if (profile || !e || !*e)
+		return profile;
+	if (cfg_check_profile(e) < 0)
+		diec(EXIT_USAGE, "invalid value '%s' for 'TEDGE_CLOUD_PROFILE'", e);
+	return e;
 }
 
 const char *

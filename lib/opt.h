@@ -44,7 +44,8 @@ const char *opt_config_dir(void);
 /*
  * The cloud profile asked for, read alike by every program and flow: the
  * value of --profile, else $TEDGE_CLOUD_PROFILE when not empty, else NULL
- * (the cloud's own keys). For cfg_profile().
+ * (the cloud's own keys). For cfg_profile(). --profile is put into
+ * TEDGE_CLOUD_PROFILE, so the programs a program runs read it too.
  */
 const char *opt_profile(void);
 /*

@@ -132,7 +132,7 @@ test_expect_success 'thin-edge name rules and messages' '
 	test_grep "Profile names must contain at least one letter or number" err &&
 	test_expect_code 1 tedge-config set c8y.profiles.a!b.url x.example.com 2>err &&
 	test_grep "Profile names can only contain" err &&
-	test_expect_code 1 env TEDGE_CLOUD_PROFILE=a/b tedge-config get c8y.url 2>err &&
+	test_expect_code 2 env TEDGE_CLOUD_PROFILE=a/b tedge-config get c8y.url 2>err &&
 	test_grep "Profile names can only contain" err
 '
 
