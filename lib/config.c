@@ -636,10 +636,7 @@ explicit_value(struct cfg *c, const struct cfg_key *k, char **out)
 			}
 		/* reads of a profile that is nowhere fail; a write makes it */
 		if (!(c->pfound & 1u << cl) && c->lockfd < 0)
-			return c->mapped & 1u << cl ?
-			    err_push("%c%s profile '%s' not found", clouds[cl].name[0] - 32,
-			    clouds[cl].name + 1, c->profile) :
-			    err_push("Unknown profile `%s` for the multi-profile property %s",
+			return err_push("Unknown profile `%s` for the multi-profile property %s",
 			    c->profile, clouds[cl].name);
 	}
 	if (v) {

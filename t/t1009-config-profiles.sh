@@ -174,7 +174,7 @@ test_expect_success '2.x layout: a profile is mappers/c8y.NAME/mapper.toml' '
 	tedge-config list >out &&
 	grep -x "c8y.profiles.two.url=two.example.com" out &&
 	test_expect_code 1 tedge-config get c8y.profiles.x.url 2>err &&
-	test_grep "C8y profile .x. not found" err
+	test_grep "Unknown profile .x. for the multi-profile property c8y" err
 '
 
 test_expect_success '2.x layout: a profile file left with only cloud_type goes' '
