@@ -389,6 +389,7 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	struct stat st;
 	size_t i;
 	int c8y = !strcmp(cl->name, "c8y"), local_cs = 0;
+	const char *pf = cl->prefix;
 
 	/* thin-edge's order: the endpoint, then the device id, so the first
 	 * missing one is the one reported. */
@@ -461,7 +462,7 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 
 	ahost = address_host(host);
 	bput(b, "### Bridge\n");
-	bput(b, "connection edge_to_%s\n", cl->name);
+	bput(b, "connection edge_to_%s%s%s\n", cl->name, cl->profile ? "@" : "", cl->profile ? cl->profile : "");
 	bput(b, "address %s:%s\n", ahost, port);
 	bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "bridge_capath" :
 	    "bridge_cafile", root);
@@ -489,26 +490,26 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	if (c8y) {
 		/* no JWT (s/uat, s/dat, the last two) without a certificate */
 		for (i = 0; i < LEN(c8y_topics) - (basic ? 2 : 0); i++)
-			bput(b, "topic %s c8y/ \"\"\n", c8y_topics[i]);
+			bput(b, "topic %s %s/ \"\"\n", c8y_topics[i], pf);
 		for (p = tmpl; p && *p; p = *e ? e + 1 : e) {
 			e = p + strcspn(p, "\n");
-			bput(b, "topic s/uc/%.*s out 1 c8y/ \"\"\n", (int)(e - p), p);
-			bput(b, "topic s/dc/%.*s in 1 c8y/ \"\"\n", (int)(e - p), p);
+			bput(b, "topic s/uc/%.*s out 1 %s/ \"\"\n", (int)(e - p), p, pf);
+			bput(b, "topic s/dc/%.*s in 1 %s/ \"\"\n", (int)(e - p), p, pf);
 		}
 	} else if (!strcmp(cl->name, "az")) {
-		bput(b, "topic messages/events/# out 1 az/ devices/%s/\n", id);
-		bput(b, "topic messages/devicebound/# in 1 az/ devices/%s/\n", id);
-		bput(b, "topic methods/POST/# in 1 az/ $iothub/\n");
-		bput(b, "topic methods/res/# out 1 az/ $iothub/\n");
-		bput(b, "topic twin/res/# in 1 az/ $iothub/\n");
-		bput(b, "topic twin/GET/# out 1 az/ $iothub/\n");
-		bput(b, "topic twin/PATCH/# out 1 az/ $iothub/\n");
+		bput(b, "topic messages/events/# out 1 %s/ devices/%s/\n", pf, id);
+		bput(b, "topic messages/devicebound/# in 1 %s/ devices/%s/\n", pf, id);
+		bput(b, "topic methods/POST/# in 1 %s/ $iothub/\n", pf);
+		bput(b, "topic methods/res/# out 1 %s/ $iothub/\n", pf);
+		bput(b, "topic twin/res/# in 1 %s/ $iothub/\n", pf);
+		bput(b, "topic twin/GET/# out 1 %s/ $iothub/\n", pf);
+		bput(b, "topic twin/PATCH/# out 1 %s/ $iothub/\n", pf);
 	} else {
-		bput(b, "topic td/# out 1 aws/ thinedge/%s/\n", id);
-		bput(b, "topic cmd/# in 1 aws/ thinedge/%s/\n", id);
-		bput(b, "topic shadow/# both 1 aws/ $aws/things/%s/\n", id);
-		bput(b, "topic \"\" out 1 aws/test-connection thinedge/devices/%s/test-connection\n", id);
-		bput(b, "topic \"\" in 1 aws/connection-success thinedge/devices/%s/test-connection\n", id);
+		bput(b, "topic td/# out 1 %s/ thinedge/%s/\n", pf, id);
+		bput(b, "topic cmd/# in 1 %s/ thinedge/%s/\n", pf, id);
+		bput(b, "topic shadow/# both 1 %s/ $aws/things/%s/\n", pf, id);
+		bput(b, "topic \"\" out 1 %s thinedge/devices/%s/test-connection\n", cl->request, id);
+		bput(b, "topic \"\" in 1 %s thinedge/devices/%s/test-connection\n", cl->response, id);
 	}
 }
 
@@ -751,6 +752,7 @@ describe(const char *dir, const char *name, int others)
 		die_usage("%s", "--describe goes alone");
 	if (!cl)
 		die_usage("invalid value '%s' for '<CLOUD>': %s", name, keep(cloud_list()));
+	cl = cloud_profile(cl, opt_profile(), NULL);
 	printf("%s\n", cl->display);
 	return file_op(dir, cl->bridge_file, 0);
 }
@@ -766,6 +768,7 @@ main_bridge_gen(int argc, char *argv[])
 		{ "remove", 'r', NULL, NULL },
 		{ "describe", 'd', NULL, NULL },
 		{ "include", 'i', NULL, NULL },
+		OPT_PROFILE(NULL),
 		OPT_END
 	};
 	const struct cloud *cl = NULL;
@@ -818,13 +821,17 @@ main_bridge_gen(int argc, char *argv[])
 
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
-	file = cl ? cl->bridge_file : "tedge-mosquitto.conf";
 	if (pflag || rflag)
-		return file_op(paths_config_dir(dir), file, rflag);
+		return file_op(paths_config_dir(dir), cl ? cloud_profile(cl,
+		    opt_profile(), NULL)->bridge_file : "tedge-mosquitto.conf", rflag);
 	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
 		fail();
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	file = "tedge-mosquitto.conf";
+	if (cl && !(cl = cloud_open(&c, cl)))
+		fail();
 	if (cl) {
+		file = cl->bridge_file;
 		gen_bridge(&c, cl, &b);
 		made = 1;
 	} else {

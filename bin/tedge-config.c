@@ -48,6 +48,7 @@ static const char usage_text[] =
 "  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -a, --all             list: print all the keys, even those without a configured value\n"
 "  -d, --doc             list: print all keys and descriptions with example values\n"
+"      --profile NAME    c8y.url as c8y.profiles.NAME.url [env: TEDGE_CLOUD_PROFILE]\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -58,21 +59,43 @@ static const char usage_text[] =
 "Exit status: 0 success; 1 failure, or the key has no value; 2 usage error.\n";
 
 static const char *confdir;
+static char *profile;	/* the key's profile (find_key) */
 
+/*
+ * The key name names, and its profile in profile: the one its name says
+ * (c8y.profiles.P.url), else --profile's, else TEDGE_CLOUD_PROFILE's for a
+ * key that has profiles, as thin-edge picks it (reference config §4).
+ */
 static const struct cfg_key *
 find_key(const char *name)
 {
+	const char *opt = opt_given(OPT_KEY_PROFILE) ? opt_profile() : NULL;
 	const struct cfg_key *k;
 	int deprecated = 0;
 
-	if (!(k = cfg_key_find(name, &deprecated))) {
+	if (!(k = cfg_key_find_profile(name, &deprecated, &profile))) {
 		fprintf(stderr, "error: invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'\n"
 		    "\nFor more information, try '--help'.\n", name, name);
 		exit(EXIT_USAGE);
 	}
-	if (deprecated)
+	if (profile && opt && strcmp(profile, opt))
+		err_push("Multiple profiles selected from the arguments %s and --profile %s", name, opt);
+	else if (opt && cfg_key_cloud(k) < 0)
+		err_push("You've supplied a profile, but %s is not a profiled configuration", k->name);
+	else if (!profile && cfg_key_cloud(k) >= 0 && opt_profile())
+		profile = xstrdup(opt_profile());
+	if (err_count())
+		die("missing configuration parameter");
+	if (deprecated && !profile)
 		warn("The key '%s' is deprecated. Use '%s' instead.", name, k->name);
 	return k;
+}
+
+/* cfg_load, then the key's profile made the active one. */
+static int
+load(struct cfg *c, int flags)
+{
+	return cfg_load(c, confdir, flags) < 0 || cfg_profile(c, profile) < 0 ? -1 : 0;
 }
 
 /* A value as it may be shown in a message: verbatim unless it holds
@@ -100,17 +123,17 @@ cmd_get(int argc, char **argv)
 		die_usage(argc ? "unexpected argument '%s'" :
 		    "the following required arguments were not provided:\n  %s", argc ? argv[1] : "<KEY>");
 	k = find_key(argv[0]);
-	if (cfg_load(&c, confdir, CFG_ENV) < 0)
-		die("failed to get the configuration value for key: '%s'", k->name);
+	if (load(&c, CFG_ENV) < 0)
+		die("failed to get the configuration value for key: '%s'", argv[0]);
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if ((r = cfg_get(&c, k, &v)) < 0)
-		die("failed to get the configuration value for key: '%s'", k->name);
+		die("failed to get the configuration value for key: '%s'", argv[0]);
 	if (r > 0) {
 		if (k->type == CFG_DEVICE_ID)
 			fputs("The provided config key: 'device.id' is not configured: The device id is read from the device certificate.\n"
 			    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.\n", stderr);
 		else
-			fprintf(stderr, "The provided config key: '%s' is not set\n", k->name);
+			fprintf(stderr, "The provided config key: '%s' is not set\n", argv[0]);
 		cfg_free(&c);
 		return EXIT_FAIL;
 	}
@@ -215,10 +238,10 @@ cmd_write(enum op op, int argc, char **argv)
 		die_usage("unexpected argument '%s' found", argv[want]);
 	k = find_key(argv[0]);
 	sv = want == 2 ? shown(argv[1]) : NULL;
-#define FAIL() write_failed(op, k->name, sv)
+#define FAIL() write_failed(op, argv[0], sv)
 	if (want == 2 && cfg_parse(k, argv[1], &val) < 0)
 		FAIL();
-	if (cfg_load(&c, confdir, CFG_WRITE) < 0)
+	if (load(&c, CFG_WRITE) < 0)
 		FAIL();
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	switch (op) {
@@ -299,14 +322,44 @@ print_doc(const struct cfg_key *k, int width)
 		putchar('\n');
 }
 
+/* The keys from..to (cloud i's, all of them profiled) of each profile of
+ * cloud i that have a value, as thin-edge lists them: c8y.profiles.P.url=. */
+static void
+list_profiles(struct cfg *c, size_t i, size_t from, size_t to, const char *filter)
+{
+	char **names, *n, *v, *out;
+	size_t j, np;
+
+	names = cfg_profiles(c, i, &np);
+	for (j = 0; j < np; j++) {
+		if (cfg_profile(c, names[j]) < 0)
+			err_clear();
+		else
+			for (i = from; i < to; i++) {
+				n = cfg_key_name(c, &cfg_keys[i]);
+				if ((!filter || strstr(n, filter)) && cfg_get(c, &cfg_keys[i], &v) == 0) {
+					out = cfg_render(&cfg_keys[i], v);
+					printf("%s=%s\n", n, out);
+					free(out);
+					free(v);
+				}
+				err_clear();
+				free(n);
+			}
+		free(names[j]);
+	}
+	free(names);
+	cfg_profile(c, NULL);
+}
+
 static int
 cmd_list(int argc, char **argv, int all, int doc)
 {
 	const char *filter = argc > 0 ? argv[0] : NULL;
 	const struct cfg_key *k;
 	char *v, *out, *missing;
-	size_t i, nmissing = 0;
-	int width = 0;
+	size_t i, nmissing = 0, from = 0;
+	int width = 0, cl;
 	struct cfg c;
 
 	if (argc > 1)
@@ -321,6 +374,14 @@ cmd_list(int argc, char **argv, int all, int doc)
 				width = (int)strlen(cfg_keys[i].name);
 	for (i = 0; i < cfg_nkeys; i++) {
 		k = &cfg_keys[i];
+		/* after a cloud's last key, its profiles' (the last key is
+		 * no cloud's) */
+		cl = i ? cfg_key_cloud(k - 1) : -1;
+		if (cfg_key_cloud(k) != cl) {
+			if (cl >= 0 && !doc)
+				list_profiles(&c, (size_t)cl, from, i, filter);
+			from = i;
+		}
 		if (filter && !strstr(k->name, filter))
 			continue;
 		if (doc) {
@@ -386,6 +447,7 @@ main_config(int argc, char *argv[])
 {
 	static const struct opt opts[] = {
 		OPT_CONFIG_DIR,
+		OPT_PROFILE("get set unset add remove"),
 		{ "all", 'a', NULL, "list" },
 		{ "doc", 'd', NULL, "list" },
 		OPT_END

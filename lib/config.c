@@ -264,9 +264,26 @@ add_unknown(struct cfg *c, char *key, char *var, const char *file)
 static int
 known_path(const char *path)
 {
-	size_t i, n = strlen(path);
+	size_t i, n;
+	const char *q;
+	char buf[256];
 	int r = 0;
 
+	/* c8y.profiles.P.x is c8y.x */
+	for (i = 0; i < CFG_NMAP; i++) {
+		n = strlen(clouds[i].name);
+		if (strncmp(path, clouds[i].name, n) || strncmp(path + n, ".profiles", 9))
+			continue;
+		q = path + n + 9;
+		if (!*q)
+			return 2;
+		if (*q == '.') {
+			q = strchr(q + 1, '.');
+			snprintf(buf, sizeof(buf), "%s%s", clouds[i].name, q ? q : "");
+			path = buf;
+		}
+	}
+	n = strlen(path);
 	if (!strcmp(path, "config.version"))
 		return 1;
 	if (!strcmp(path, "config"))
@@ -332,20 +349,42 @@ new_mapper(size_t i)
 	return doc;
 }
 
+/* The mapper file m read into c->map[m]: 1, 0 when there is none, -1. */
+static int
+read_mapper(struct cfg *c, size_t m)
+{
+	char *buf, errbuf[256];
+	size_t len;
+
+	if (!(buf = fs_read(c->mpath[m], FILE_MAX, &len))) {
+		if (errno != ENOENT)
+			return -1;
+		err_clear();
+		return 0;
+	}
+	if (toml_parse(buf, len, &c->map[m], errbuf, sizeof(errbuf)) < 0) {
+		free(buf);
+		err_push("%s", errbuf);
+		return err_push("TOML parse error in %s", c->mpath[m]);
+	}
+	free(buf);
+	return 1;
+}
+
 /*
  * thin-edge 2.x's mappers/<cloud>[.<profile>]/mapper.toml: a cloud with
  * any such file keeps its keys in mappers/<cloud>/mapper.toml (read here),
  * tedge.toml's table of it ignored; else a table in tedge.toml keeps them
  * there; else (a 2.x layout, mappers/ there) a set makes the mapper file.
- * Profile files are only seen, never read nor written. No mappers/: the
- * 1.x layout, all in tedge.toml.
+ * Profile files count here; cfg_profile reads one. No mappers/: the 1.x
+ * layout, all in tedge.toml.
  */
 static int
 load_mappers(struct cfg *c)
 {
-	char *mdir = path_join(c->dir, "mappers"), *p, *buf, errbuf[256];
+	char *mdir = path_join(c->dir, "mappers"), *p;
 	struct dirent *d;
-	size_t i, len;
+	size_t i;
 	unsigned bit;
 	DIR *dp;
 	int r = 0, w;
@@ -365,21 +404,10 @@ load_mappers(struct cfg *c)
 				if (access(p, F_OK) == 0)
 					c->mapped |= 1u << i;
 				free(p);
-			} else if (!(buf = fs_read(c->mpath[i], FILE_MAX, &len))) {
-				if (errno != ENOENT)
-					r = -1;
-				else
-					err_clear();
-			} else {
+			} else if ((r = read_mapper(c, i)) > 0) {
 				c->mapped |= 1u << i;
-				r = toml_parse(buf, len, &c->map[i], errbuf, sizeof(errbuf));
-				free(buf);
-				if (r < 0) {
-					err_push("%s", errbuf);
-					err_push("TOML parse error in %s", c->mpath[i]);
-				} else {
-					find_unknown(c, c->map[i], clouds[i].name, c->mpath[i]);
-				}
+				find_unknown(c, c->map[i], clouds[i].name, c->mpath[i]);
+				r = 0;
 			}
 		}
 	closedir(dp);
@@ -397,30 +425,48 @@ load_mappers(struct cfg *c)
 /* Where k lives: its document (NULL: a mapper file not made yet) and its
  * path there; returns the cloud of that mapper file, or -1: tedge.toml. */
 static int
-key_home(const struct cfg *c, const struct cfg_key *k, struct toml **doc,
+key_home(struct cfg *c, const struct cfg_key *k, struct toml **doc,
     const char **path)
 {
-	size_t i, n;
+	int i = cfg_key_cloud(k), m = i + (c->profile ? CFG_NMAP : 0);
 
-	for (i = 0; i < CFG_NMAP; i++) {
-		n = strlen(clouds[i].name);
-		if ((c->mapped & 1u << i) && !strncmp(k->name, clouds[i].name, n) &&
-		    k->name[n] == '.') {
-			*doc = c->map[i];
-			*path = k->name + n + 1;
-			return (int)i;
-		}
-	}
 	*doc = c->doc;
 	*path = k->name;
+	if (i < 0)
+		return -1;
+	if (c->mapped & 1u << i) {
+		*doc = c->map[m];
+		*path = k->name + strlen(clouds[i].name) + 1;
+		return m;
+	}
+	if (c->profile) {
+		snprintf(c->kpath, sizeof(c->kpath), "%s.profiles.%s%s", clouds[i].name,
+		    c->profile, k->name + strlen(clouds[i].name));
+		*path = c->kpath;
+	}
 	return -1;
+}
+
+/* Slot i of the environment's values: c->env[i], or past cfg_nkeys a
+ * profile's (c->penv). */
+static char **
+env_slot(struct cfg *c, size_t i)
+{
+	return i < cfg_nkeys ? &c->env[i] : &c->penv[i - cfg_nkeys].val;
+}
+
+static void
+env_put(struct cfg *c, size_t i, char *v)
+{
+	free(*env_slot(c, i));
+	*env_slot(c, i) = v;
 }
 
 static int
 env_overrides(struct cfg *c)
 {
 	extern char **environ;
-	char **e, name[128], *canon;
+	char **e, name[128], *canon, *prof;
 	const struct cfg_key *k;
 	const char *eq;
 	size_t i, n;
@@ -437,16 +483,21 @@ env_overrides(struct cfg *c)
 			name[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
 		}
 		name[n] = '\0';
-		if (!(k = cfg_key_find(name, NULL))) {
+		if (!(k = cfg_key_find_profile(name, NULL, &prof))) {
 			add_unknown(c, xstrdup(name), xstrndup(*e, n + 6), NULL);
 			continue;
 		}
 		if (!c->env)
 			c->env = xcalloc(cfg_nkeys, sizeof(*c->env));
 		i = (size_t)(k - cfg_keys);
-		FREE(c->env[i]);
+		if (prof) {
+			/* TEDGE_C8Y_PROFILES_P_URL: c->env's place is the profile's */
+			c->penv = xrealloc(c->penv, (c->npenv + 1) * sizeof(*c->penv));
+			c->penv[c->npenv] = (struct cfg_penv){ prof, k, NULL };
+			i = cfg_nkeys + c->npenv++;
+		}
 		if (!eq[1]) {
-			c->env[i] = xstrdup("");	/* empty: back to the default */
+			env_put(c, i, xstrdup(""));	/* empty: back to the default */
 			continue;
 		}
 		canon = NULL;
@@ -475,7 +526,7 @@ env_overrides(struct cfg *c)
 			free(q);
 			return -1;
 		}
-		c->env[i] = canon;
+		env_put(c, i, canon);
 	}
 	return 0;
 }
@@ -532,6 +583,12 @@ cfg_free(struct cfg *c)
 		for (i = 0; i < cfg_nkeys; i++)
 			free(c->env[i]);
 	FREE(c->env);
+	for (i = 0; i < c->npenv; i++) {
+		free(c->penv[i].profile);
+		free(c->penv[i].val);
+	}
+	FREE(c->penv);
+	cfg_profile(c, NULL);
 	for (i = 0; i < c->nunknown; i++) {
 		free(c->unknown[i].key);
 		free(c->unknown[i].var);
@@ -568,20 +625,31 @@ explicit_value(struct cfg *c, const struct cfg_key *k, char **out)
 {
 	struct toml *t, *doc;
 	size_t i = (size_t)(k - cfg_keys);
-	const char *path;
-	int m;
+	const char *path, *v = c->env ? c->env[i] : NULL;
+	int m, cl = cfg_key_cloud(k);
 
-	if (c->env && c->env[i]) {
-		if (!*c->env[i])
+	if (c->profile && cl >= 0) {
+		for (v = NULL, i = c->npenv; i-- > 0;)
+			if (c->penv[i].k == k && !strcmp(c->penv[i].profile, c->profile)) {
+				v = c->penv[i].val;
+				break;
+			}
+		/* reads of a profile that is nowhere fail; a write makes it */
+		if (!(c->pfound & 1u << cl) && c->lockfd < 0)
+			return err_push("Unknown profile `%s` for the multi-profile property %s",
+			    c->profile, clouds[cl].name);
+	}
+	if (v) {
+		if (!*v)
 			return 1;
-		*out = xstrdup(c->env[i]);
+		*out = xstrdup(v);
 		return 0;
 	}
 	m = key_home(c, k, &doc, &path);
 	if (!doc || !(t = toml_path_get(doc, path)))
 		return 1;
 	if (from_toml(k, t, out) < 0)
-		return err_push("invalid value for '%s' in %s", k->name,
+		return err_push("invalid value for '%s' in %s", m < 0 ? path : k->name,
 		    m < 0 ? c->path : c->mpath[m]);
 	return 0;
 }
@@ -634,7 +702,8 @@ cfg_get(struct cfg *c, const struct cfg_key *k, char **out)
 int
 cfg_get_str(struct cfg *c, const char *name, char **out)
 {
-	const struct cfg_key *k = key_by_name(name);
+	const struct cfg_key *k = strstr(name, ".profiles.") ? cfg_key_find(name, NULL) :
+	    key_by_name(name);
 
 	if (!k)
 		return err_push("no such configuration key: %s", name);
@@ -644,18 +713,19 @@ cfg_get_str(struct cfg *c, const char *name, char **out)
 int
 cfg_need(struct cfg *c, const char *name, char **out)
 {
-	const struct cfg_key *k = key_by_name(name);
+	const struct cfg_key *k = cfg_key_find(name, NULL);
 	int r = cfg_get_str(c, name, out);
-	char *m;
+	char *m, *n;
 
 	if (r <= 0)
 		return r;
 	/* c8y.http and c8y.mqtt come from c8y.url: name the key to set. */
-	if (k && k->dkind == CFG_URL_HOST)
-		name = k->dflt;
-	m = cfg_missing(name);
+	if (k->dkind == CFG_URL_HOST)
+		k = key_by_name(k->dflt);
+	m = cfg_missing(n = cfg_key_name(c, k));
 	err_push("%s", m);
 	free(m);
+	free(n);
 	return -1;
 }
 
@@ -716,7 +786,7 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *val)
 	file = m < 0 ? c->path : c->mpath[m];
 	if (m >= 0) {
 		c->mdirty |= 1u << m;
-		if (!doc && !(doc = c->map[m] = new_mapper((size_t)m))) {
+		if (!doc && !(doc = c->map[m] = new_mapper((size_t)m % CFG_NMAP))) {
 			toml_free(t);
 			return err_push("out of memory");
 		}
@@ -813,7 +883,7 @@ cfg_save(struct cfg *c)
 	/* A write to a cloud's mapper file leaves tedge.toml alone; one
 	 * left with only cloud_type goes (profiles §6). */
 	if (c->mdirty) {
-		for (i = 0; i < CFG_NMAP; i++)
+		for (i = 0; i < 2 * CFG_NMAP; i++)
 			if ((c->mdirty & 1u << i) && c->map[i] &&
 			    write_mapper_doc(c->map[i], c->mpath[i]) < 0)
 				return -1;
@@ -919,4 +989,105 @@ cfg_upgrade(struct cfg *c, char **bak)
 			toml_free(t);
 	}
 	return r < 0 ? -1 : cfg_save(c);
+}
+
+int
+cfg_profile(struct cfg *c, const char *name)
+{
+	size_t i, m;
+	char *p;
+
+	FREE(c->profile);
+	c->pfound = 0;
+	for (m = CFG_NMAP; m < 2 * CFG_NMAP; m++) {
+		toml_free(c->map[m]);
+		c->map[m] = NULL;
+		FREE(c->mpath[m]);
+	}
+	if (!name)
+		return 0;
+	if (cfg_check_profile(name) < 0)
+		return -1;
+	c->profile = p = xstrdup(name);
+	for (; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	for (i = 0; i < CFG_NMAP; i++) {
+		m = CFG_NMAP + i;
+		if (c->mapped & 1u << i) {
+			c->mpath[m] = xasprintf("%s/mappers/%s.%s/mapper.toml", c->dir,
+			    clouds[i].name, c->profile);
+			if (read_mapper(c, m) < 0)
+				return -1;
+		} else {
+			snprintf(c->kpath, sizeof(c->kpath), "%s.profiles.%s", clouds[i].name, c->profile);
+			c->map[m] = toml_path_get(c->doc, c->kpath) ? toml_new(TOML_TABLE) : NULL;
+		}
+		if (c->map[m])
+			c->pfound |= 1u << i;
+	}
+	for (i = 0; i < c->npenv; i++)
+		if (!strcmp(c->penv[i].profile, c->profile))
+			c->pfound |= 1u << cfg_key_cloud(c->penv[i].k);
+	return 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+cfg_profiles(struct cfg *c, size_t i, size_t *n)
+{
+	char *mdir = path_join(c->dir, "mappers"), **v = NULL, *name;
+	const struct toml *t;
+	struct dirent *d;
+	size_t j, k = 0, cl = strlen(clouds[i].name);
+	DIR *dp;
+
+	*n = 0;
+#define ADD(s) (v = xrealloc(v, (*n + 1) * sizeof(*v)), v[(*n)++] = (s))
+	if (!(c->mapped & 1u << i)) {
+		snprintf(c->kpath, sizeof(c->kpath), "%s.profiles", clouds[i].name);
+		if ((t = toml_path_get(c->doc, c->kpath)) && t->type == TOML_TABLE)
+			for (j = 0; j < t->nkid; j++)
+				if (t->kid[j]->type == TOML_TABLE)
+					ADD(xstrdup(t->kid[j]->key));
+	} else if ((dp = opendir(mdir))) {
+		while ((d = readdir(dp)))
+			if (of_cloud(d->d_name, i) == 2) {
+				name = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
+				if (access(name, F_OK) == 0)
+					ADD(xstrdup(d->d_name + cl + 1));
+				free(name);
+			}
+		closedir(dp);
+	}
+	free(mdir);
+	for (j = 0; j < c->npenv; j++)
+		if (cfg_key_cloud(c->penv[j].k) == (int)i)
+			ADD(xstrdup(c->penv[j].profile));
+#undef ADD
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_name);
+	/* the same name from the file and the environment, once */
+	for (j = 0; j < *n; j++)
+		if (k == 0 || strcmp(v[j], v[k - 1]))
+			v[k++] = v[j];
+		else
+			free(v[j]);
+	*n = k;
+	return v;
+}
+
+char *
+cfg_key_name(const struct cfg *c, const struct cfg_key *k)
+{
+	int i = cfg_key_cloud(k);
+
+	if (!c->profile || i < 0)
+		return xstrdup(k->name);
+	return xasprintf("%s.profiles.%s%s", clouds[i].name, c->profile,
+	    k->name + strlen(clouds[i].name));
 }

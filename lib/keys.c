@@ -8,6 +8,7 @@
 
 #include "tedge.h"
 #include "cfg.h"
+#include "cloud.h"
 
 #define TOPICS "te/+/+/+/+,te/+/+/+/+/twin/+,te/+/+/+/+/m/+,te/+/+/+/+/m/+/meta,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
 #define CLOUD_TOPICS "te/+/+/+/+/m/+,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
@@ -79,6 +80,8 @@ const struct cfg_key cfg_keys[] = {
 	{ "c8y.bridge.include.local_cleansession", CFG_ENUM, CFG_CONST, "auto", "true,false,auto",
 	  "Set the bridge local clean session flag (this requires mosquitto >= 2.0.0).", NULL,
 	  "true,false,auto", NULL },
+	{ "c8y.bridge.topic_prefix", CFG_STR, CFG_CONST, "c8y", NULL,
+	  "The topic prefix that will be used for the mosquitto bridge.", "Each profile needs its own.", "c8y", check_topic_prefix },
 	{ "c8y.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
 	  NULL, "60s", check_keepalive },
@@ -97,6 +100,8 @@ const struct cfg_key cfg_keys[] = {
 	  "Whether the Azure IoT mapper should add a timestamp or not.", NULL, "true", NULL },
 	{ "az.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
 	  "Set of MQTT topics the Azure IoT mapper should subscribe to.", NULL, TOPIC_EX, NULL },
+	{ "az.bridge.topic_prefix", CFG_STR, CFG_CONST, "az", NULL,
+	  "The topic prefix that will be used for the mosquitto bridge.", "Each profile needs its own.", "az", check_topic_prefix },
 	{ "az.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
 	  NULL, "60s", check_keepalive },
@@ -109,6 +114,8 @@ const struct cfg_key cfg_keys[] = {
 	  "Whether the AWS IoT mapper should add a timestamp or not.", NULL, "true", NULL },
 	{ "aws.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
 	  "Set of MQTT topics the AWS IoT mapper should subscribe to.", NULL, TOPIC_EX, NULL },
+	{ "aws.bridge.topic_prefix", CFG_STR, CFG_CONST, "aws", NULL,
+	  "The topic prefix that will be used for the mosquitto bridge.", "Each profile needs its own.", "aws", check_topic_prefix },
 	{ "aws.bridge.keepalive_interval", CFG_DURATION, CFG_CONST, "60s", NULL,
 	  "The amount of time after which the bridge should send a ping if no other traffic has occurred.",
 	  NULL, "60s", check_keepalive },
@@ -266,8 +273,9 @@ same_key(const char *a, size_t alen, const char *canon)
 	return *canon == '\0';
 }
 
-const struct cfg_key *
-cfg_key_find(const char *name, int *deprecated)
+/* The canonical key of a spelling without profile. */
+static const struct cfg_key *
+find_plain(const char *name, int *deprecated)
 {
 	char buf[128];
 	const char *n = name;
@@ -292,4 +300,75 @@ cfg_key_find(const char *name, int *deprecated)
 			return &cfg_keys[i];
 		}
 	return NULL;
+}
+
+const struct cfg_key *
+cfg_key_find_profile(const char *name, int *deprecated, char **profile)
+{
+	const struct cfg_key *k = find_plain(name, deprecated);
+	const char *s, *e;
+	char buf[128];
+	size_t i, n;
+
+	if (profile)
+		*profile = NULL;
+	/* thin-edge's ^CLOUD[._]profiles[._]([^.]+)[._]REST$, the profile as
+	 * long as it can be: "c8y_profiles_a_b_url" is profile a_b. */
+	for (i = 0; !k && i < nclouds; i++) {
+		n = strlen(clouds[i].name);
+		if (strncmp(name, clouds[i].name, n) || !same_key(name + n, 10, ".profiles."))
+			continue;
+		s = name + n + 10;
+		for (e = s + strlen(s); !k && --e > s;)
+			if ((*e == '.' || *e == '_') && !memchr(s, '.', (size_t)(e - s))) {
+				snprintf(buf, sizeof(buf), "%s.%s", clouds[i].name, e + 1);
+				if ((k = find_plain(buf, deprecated)) && cfg_key_cloud(k) == (int)i) {
+					if (profile)
+						*profile = xstrndup(s, (size_t)(e - s));
+				} else {
+					k = NULL;
+				}
+			}
+	}
+	return k;
+}
+
+const struct cfg_key *
+cfg_key_find(const char *name, int *deprecated)
+{
+	return cfg_key_find_profile(name, deprecated, NULL);
+}
+
+int
+cfg_key_cloud(const struct cfg_key *k)
+{
+	size_t i, n;
+
+	for (i = 0; i < nclouds; i++) {
+		n = strlen(clouds[i].name);
+		if (!strncmp(k->name, clouds[i].name, n) && k->name[n] == '.')
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+cfg_check_profile(const char *p)
+{
+	const char *q;
+	int alnum = 0;
+
+	if (!*p)
+		return err_push("Profile names cannot be empty");
+	for (q = p; *q; q++) {
+		if ((*q | 32) >= 'a' && (*q | 32) <= 'z' ? 1 : *q >= '0' && *q <= '9')
+			alnum = 1;
+		else if (*q != '-' && *q != '_')
+			return err_push("Profile names can only contain letters, numbers, `-` or `_`");
+	}
+	if (!alnum)
+		return err_push("Profile names must contain at least one letter or number");
+	if (q - p > 64)
+		return err_push("Profile names can have at most 64 characters");
+	return 0;
 }

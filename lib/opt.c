@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tedge.h"
@@ -17,7 +18,7 @@ static const struct opt *tab;	/* the table opt_next last read */
 static struct option longs[OPT_MAX + 3];
 static char shorts[OPT_MAX * 2 + 4];
 static unsigned given;		/* bit i: tab[i] was given */
-static const char *config_dir;
+static const char *config_dir, *profile;
 
 static void
 build(const struct opt *t)
@@ -93,6 +94,13 @@ opt_next(int argc, char **argv, const struct opt *t, const char *usage)
 			die_usage("--config-dir needs a non-empty directory");
 		config_dir = optarg;
 	}
+	if (ch == OPT_KEY_PROFILE) {
+		if (cfg_check_profile(optarg) < 0)
+			diec(EXIT_USAGE, "invalid value '%s' for '--profile <PROFILE>'", optarg);
+		profile = optarg;
+		/* the programs it runs read the same profile */
+		setenv("TEDGE_CLOUD_PROFILE", optarg, 1);
+	}
 	return ch;
 }
 
@@ -102,6 +110,18 @@ opt_given(int key)
 	const struct opt *o = find(key);
 
 	return o && given & 1u << (o - tab);
+}
+
+const char *
+opt_profile(void)
+{
+	const char *e = getenv("TEDGE_CLOUD_PROFILE");
+
+	if (profile || !e || !*e)
+		return profile;
+	if (cfg_check_profile(e) < 0)
+		diec(EXIT_USAGE, "invalid value '%s' for 'TEDGE_CLOUD_PROFILE'", e);
+	return e;
 }
 
 const char *

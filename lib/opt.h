@@ -20,6 +20,10 @@ struct opt {
 /* Checked here: an empty directory would silently mean the default. */
 #define OPT_CONFIG_DIR { "config-dir", 'c', "DIR", NULL }
 
+/* thin-edge's --profile NAME (opt_profile); cmds as for any option. */
+#define OPT_KEY_PROFILE 0x5000	/* past every program's own keys */
+#define OPT_PROFILE(cmds) { "profile", OPT_KEY_PROFILE, "NAME", cmds }
+
 struct cmd {
 	const char *name;
 	int id;			/* the program's own number for it */
@@ -37,6 +41,13 @@ int opt_next(int argc, char **argv, const struct opt *tab, const char *usage);
 int opt_given(int key);
 /* The value of --config-dir, or NULL when not given. */
 const char *opt_config_dir(void);
+/*
+ * The cloud profile asked for, read alike by every program and flow: the
+ * value of --profile, else $TEDGE_CLOUD_PROFILE when not empty, else NULL
+ * (the cloud's own keys). For cfg_profile(). --profile is put into
+ * TEDGE_CLOUD_PROFILE, so the programs a program runs read it too.
+ */
+const char *opt_profile(void);
 /*
  * The subcommand argv[0] names (argc, argv: what follows the options),
  * with its arguments and the options given checked; what: "subcommand".

@@ -268,9 +268,16 @@ struct cfg {
 	 * bit i of ignored when tedge.toml's table of that cloud is ignored
 	 * for it, which the program tells (warn_unknown_keys).
 	 */
-	struct toml *map[CFG_NMAP];
-	char *mpath[CFG_NMAP];
+	struct toml *map[2 * CFG_NMAP];	/* [CFG_NMAP + i]: the profile's */
+	char *mpath[2 * CFG_NMAP];
 	unsigned mapped, ignored, mdirty;
+	/* cfg_profile: the active profile (NULL: none), the clouds it is
+	 * found in (bit i), a key's path in tedge.toml, TEDGE_*_PROFILES_*. */
+	char *profile;
+	unsigned pfound;
+	char kpath[160];
+	struct cfg_penv { char *profile; const struct cfg_key *k; char *val; } *penv;
+	size_t npenv;
 };
 
 /*
@@ -286,6 +293,31 @@ void cfg_free(struct cfg *c);
  * NULL. *deprecated is set when the spelling is not the canonical one.
  */
 const struct cfg_key *cfg_key_find(const char *name, int *deprecated);
+/* cfg_key_find, which takes a profile's spelling too (c8y.profiles.P.url,
+ * c8y_profiles_P_url: reference config §4); *profile is then P as
+ * written (malloc'd, not checked), else NULL. */
+const struct cfg_key *cfg_key_find_profile(const char *name, int *deprecated,
+    char **profile);
+/* The cloud (index in clouds[], cloud.h) whose key k is, so one a profile
+ * has too; -1 for a global key. */
+int cfg_key_cloud(const struct cfg_key *k);
+/* thin-edge's rules for a profile name: 0, or -1 with its message pushed. */
+int cfg_check_profile(const char *name);
+/*
+ * Makes the keys of every cloud those of the profile name (NULL: the
+ * clouds' own), as thin-edge's --profile: c8y.url then reads and writes
+ * c8y.profiles.NAME.url, in tedge.toml or mappers/c8y.NAME/mapper.toml.
+ * An unset profile key takes the key's default (reference profiles §4),
+ * not the cloud's own value. name is checked and lowercased; 0, or -1
+ * with the reason pushed. Reading a key of a profile that is nowhere
+ * (file, environment) fails, writing one makes it.
+ */
+int cfg_profile(struct cfg *c, const char *name);
+/* The names of cloud i's profiles (file and environment), sorted, in a
+ * malloc'd array of malloc'd strings; *n of them. */
+char **cfg_profiles(struct cfg *c, size_t i, size_t *n);
+/* k's name as the active profile spells it (c8y.profiles.P.url); malloc'd. */
+char *cfg_key_name(const struct cfg *c, const struct cfg_key *k);
 /*
  * The effective value of k (environment, then file, then default) in its
  * canonical form (lists: items joined by '\n'). Returns 0 and a malloc'd

@@ -506,6 +506,21 @@ check_keepalive(const char *s)
 	return 0;
 }
 
+/* thin-edge's topic prefix rules (reference config §8); '/' is ours:
+ * the prefix is one level, so a bridge's topics and its health topic are
+ * what the prefix says. */
+int
+check_topic_prefix(const char *s)
+{
+	if (!*s)
+		return err_push("Topic prefix must not be empty");
+	if (strpbrk(s, "#+/"))
+		return err_push("Topic prefix cannot contain '%c'", *strpbrk(s, "#+/"));
+	if (!strcmp(s, "c8y-internal"))
+		return err_push("Topic prefix cannot be c8y-internal");
+	return 0;
+}
+
 /* O and OU of a certificate subject: X.509's upper bound (RFC 5280,
  * ub-organization-name, ub-organizational-unit-name), in characters, as
  * OpenSSL counts them. Empty leaves the attribute out. */

@@ -246,4 +246,62 @@ test_expect_success 'local: nothing at all when mqtt.bind.enabled is false' '
 	test_cmp "$golden/local-default.conf" actual
 '
 
+test_expect_success SSL_CERTS_DIR 'a profile: c8y@NAME, Cumulocity@NAME, its topic prefix and health topic' '
+	fake_mosquitto 2.0.11 &&
+	P="$TRASH_DIRECTORY/prof" &&
+	mkdir -p "$P" &&
+	cp -R "$TEDGE_CONFIG_DIR/device-certs" "$P/" &&
+	cp "$golden/my-device.pem" "$P/device-certs/tedge-certificate.pem" &&
+	export TEDGE_CONFIG_DIR="$P" &&
+	tedge-config set c8y.url example.cumulocity.com &&
+	tedge-config set c8y.profiles.two.url two.example.com &&
+	tedge-config set c8y.profiles.two.bridge.topic_prefix c8y-two &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y --profile two >actual &&
+	expect c8y-profile.conf &&
+	test_cmp expect actual &&
+	PATH="$PWD/fakebin:$PATH" TEDGE_CLOUD_PROFILE=two tedge-bridge-gen c8y >actual &&
+	test_cmp expect actual &&
+	PATH="$PWD/fakebin:$PATH" TEDGE_CLOUD_PROFILE= tedge-bridge-gen c8y >actual &&
+	expect c8y-default.conf &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a profile: its file, --describe, --write and --remove' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	printf "%s\n" "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y@two-bridge.conf" >expect &&
+	tedge-bridge-gen --path c8y --profile TWO >actual &&
+	test_cmp expect actual &&
+	printf "Cumulocity\n%s\n" "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y@two-bridge.conf" >expect &&
+	TEDGE_CLOUD_PROFILE=two tedge-bridge-gen --describe c8y >actual &&
+	test_cmp expect actual &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen --write c8y --profile two &&
+	grep -x "connection edge_to_c8y@two" "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y@two-bridge.conf" &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf" &&
+	tedge-bridge-gen --remove c8y --profile two &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y@two-bridge.conf"
+'
+
+test_expect_success 'a profile: the missing key named as the profile spells it; an unknown one' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	tedge-config set c8y.profiles.three.bridge.topic_prefix c8y-3 &&
+	test_expect_code 1 tedge-bridge-gen c8y --profile three 2>err &&
+	test_grep "Required configuration item is not provided .c8y.profiles.three.url., run .tedge config set c8y.profiles.three.url <value>." err &&
+	test_expect_code 1 tedge-bridge-gen c8y --profile nope 2>err &&
+	test_grep "Unknown profile .nope. for the multi-profile property c8y" err &&
+	test_expect_code 2 tedge-bridge-gen c8y --profile a.b 2>err &&
+	test_grep "Profile names can only contain" err
+'
+
+test_expect_success 'az and aws profiles: their prefix in every topic' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	tedge-config set aws.profiles.b.url b.amazonaws.com &&
+	tedge-config set aws.profiles.b.bridge.topic_prefix aws-b &&
+	tedge-bridge-gen aws --profile b >actual &&
+	grep -x "connection edge_to_aws@b" actual &&
+	grep -x "local_clientid Aws@b" actual &&
+	grep -x "notification_topic te/device/main/service/mosquitto-aws-b-bridge/status/health" actual &&
+	grep -x "topic \"\" out 1 aws-b/test-connection thinedge/devices/my-device/test-connection" actual &&
+	! grep " aws/" actual
+'
+
 test_done

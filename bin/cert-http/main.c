@@ -94,6 +94,9 @@ main(int argc, char *argv[])
 	if (cfg_load(&cfg, paths_config_dir(opt_config_dir()), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	/* tedge-cert's --profile, passed on as TEDGE_CLOUD_PROFILE */
+	if (cfg_profile(&cfg, opt_profile()) < 0)
+		die("failed to read the configuration");
 	r = runs[sc->id](argc - 1, argv + 1);
 	cfg_free(&cfg);
 	return r;

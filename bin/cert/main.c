@@ -227,6 +227,7 @@ main_cert(int argc, char *argv[])
 		{ "csr-path", O_CSR, "PATH", "download renew" },
 		{ "ca", O_CA, "c8y|self-signed", "renew" },
 		{ "offline", O_OFFLINE, NULL, "use-new" },
+		OPT_PROFILE(NULL),
 		OPT_END
 	};
 	const struct cmd *sc;
@@ -266,6 +267,9 @@ main_cert(int argc, char *argv[])
 	if (cfg_load(&cfg, paths_config_dir(opt_config_dir()), CFG_ENV) < 0)
 		die("failed to read the configuration");
 	warn_unknown_keys(&cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
+	/* the cloud's profile: its url, http and certificate keys */
+	if (opt_cloud && cfg_profile(&cfg, opt_profile()) < 0)
+		die("failed to read the configuration");
 	r = runs[sc->id]();
 	cfg_free(&cfg);
 	fshut_stdout();

@@ -321,6 +321,7 @@ main_check(int argc, char *argv[])
 		{ "wait", 'w', "SECS", "broker" },
 		{ "cert", 'C', "PATH", "register" },
 		{ "debug", 'd', NULL, NULL },
+		OPT_PROFILE(NULL),
 		OPT_END
 	};
 	/* Static: what it holds stays reachable when die() exits. */
@@ -369,6 +370,8 @@ main_check(int argc, char *argv[])
 	if (run->cfg_ok)
 		warn_unknown_keys(&run->cfg, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	if (!run->cfg_ok && c->id != C_DOCTOR)
+		die("failed to read the configuration");
+	if (run->cfg_ok && cl && !(cl = cloud_open(&run->cfg, cl)))
 		die("failed to read the configuration");
 	mosquitto_lib_init();
 	switch (c->id) {

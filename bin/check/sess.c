@@ -356,8 +356,8 @@ bridge_wait(struct sess *s, const struct cloud *cl)
 	s->cl = cl;
 	/* Basic authentication has no JWT: the static template 123 on s/us,
 	 * answered by 124 on s/ds, as thin-edge 1.7. */
-	s->req = s->run->dev.basic ? "c8y/s/us" : cl->request;
-	s->resp = s->run->dev.basic ? "c8y/s/ds" : cl->response;
+	s->req = s->run->dev.basic ? keep(s->run, xasprintf("%s/s/us", cl->prefix)) : cl->request;
+	s->resp = s->run->dev.basic ? keep(s->run, xasprintf("%s/s/ds", cl->prefix)) : cl->response;
 	snprintf(s->health_topic, sizeof(s->health_topic), "%s", (char *)keep(s->run, cloud_health_topic(cl)));
 	if (sess_subscribe(s, s->resp, 1) < 0 || sess_subscribe(s, s->health_topic, 1) < 0) {
 		set_problem(s->run, "the local broker does not take subscriptions");
