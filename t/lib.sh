@@ -490,7 +490,8 @@ export HOME TEDGE_CONFIG_DIR
 # toolkit, mosquitto (with its clients) and openssl: PATH is the toolkit,
 # then a directory of links to every BusyBox applet and those programs,
 # then the few the harness needs and BusyBox has not (.harness-path:
-# python3 for the stand-in, which is the cloud; pgrep and pkill; make for
+# python3 for the stand-in, which is the cloud, and curl to act on it as
+# its users do; pgrep and pkill; make for
 # install-init; dpkg-query for t7003's checksum), none of which the
 # shipped sh calls; the stand-in runs on the machine's PATH,
 # TEST_SYSTEM_PATH). util-linux's unshare and setpriv come before
@@ -517,7 +518,7 @@ if test_flag_on_ "$TEST_BUSYBOX_PATH"; then
 		test_p_=$(PATH=$PATH:/usr/sbin:/sbin command -v $test_a_) &&
 		ln -s "$test_p_" "$TRASH_DIRECTORY/.busybox-path/$test_a_"
 	done
-	for test_a_ in python3 pgrep pkill make dpkg-query; do
+	for test_a_ in python3 curl pgrep pkill make dpkg-query; do
 		test_p_=$(command -v $test_a_) &&
 		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-path/$test_a_"
 	done
