@@ -122,7 +122,8 @@ cloud_open(struct cfg *c, const struct cloud *cl)
 {
 	char *key = xasprintf("%s.bridge.topic_prefix", cl->name), *pfx = NULL;
 	int r = cfg_profile(c, opt_profile()) < 0 ? -1 : cfg_get_str(c, key, &pfx);
+	const struct cloud *n = r < 0 ? NULL : cloud_profile(cl, c->profile, pfx);
 
-	free(key);
-	return r < 0 ? NULL : cloud_profile(cl, c->profile, pfx);
+	free(key), free(pfx);
+	return n;
 }

@@ -930,7 +930,8 @@ write_mapper(struct cfg *c, size_t i, const char *dir, struct toml *t)
 
 	if (doc) {
 		doc->kid = xrealloc(doc->kid, (1 + t->nkid) * sizeof(*doc->kid));
-		memcpy(doc->kid + 1, t->kid, t->nkid * sizeof(*t->kid));
+		if (t->nkid)	/* an empty table has no kid array */
+			memcpy(doc->kid + 1, t->kid, t->nkid * sizeof(*t->kid));
 		doc->nkid = doc->capkid = 1 + t->nkid;
 		t->nkid = 0;
 		r = write_mapper_doc(doc, path);
