@@ -78,7 +78,7 @@ flow_secs () {
 # the flow's own options (through flow_option, which the flow defines).
 # Usage: flow_args "$@"
 flow_args () {
-	flow_cloud='' flow_prof=''
+	flow_cloud='' flow_prof='' flow_at=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-c | --config-dir)
@@ -139,8 +139,7 @@ flow_args () {
 # `tedge-bridge-gen --describe`: flow_title, its display name (Cumulocity),
 # and flow_bridge, its bridge file. A cloud that is none of them is refused
 # there, and its usage error is shown as the flow's, with the flow's usage.
-# A profile (--profile, else TEDGE_CLOUD_PROFILE, exported to the programs)
-# is checked there too; flow_at is then @NAME, from its bridge file.
+# A profile (--profile, else TEDGE_CLOUD_PROFILE) too: flow_at is @NAME.
 flow_describe () {
 	flow_out_=$(tedge_bridge_gen --describe ${flow_prof:+--profile "$flow_prof"} -- "$flow_cloud" 2>&1)
 	case $? in
@@ -157,8 +156,7 @@ flow_describe () {
 	# The path is last: it may hold any byte, a newline too.
 	flow_title=${flow_out_%%"$flow_nl"*}
 	flow_bridge=${flow_out_#*"$flow_nl"}
-	flow_at=${flow_bridge##*/}
-	case $flow_at in *@*) flow_at=@${flow_at#*@} flow_at=${flow_at%-bridge.conf} ;; *) flow_at= ;; esac
+	case ${flow_bridge##*/} in *@*) flow_at=@${flow_bridge##*@} flow_at=${flow_at%-bridge.conf} ;; esac
 }
 
 # Warnings about keys of tedge.toml that no program knows, shown once: the
