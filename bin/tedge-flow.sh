@@ -145,7 +145,7 @@ flow_describe () {
 	case $? in
 	0) ;;
 	2)
-		flow_out_=${flow_out_#error: }
+		flow_out_=${flow_out_#error: } flow_out_=${flow_out_#Error: }
 		usage_error "${flow_out_%"$flow_nl$flow_nl"For more information*}"
 		;;
 	*)
