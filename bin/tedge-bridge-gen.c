@@ -2,7 +2,7 @@
 /*
  * tedge-bridge-gen: the mosquitto configuration made from tedge.toml.
  *
- *   tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD
+ *   tedge-bridge-gen [--config-dir DIR] [--check] [--write | --output FILE] CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --describe CLOUD
  *   tedge-bridge-gen [--config-dir DIR] --include
@@ -62,7 +62,7 @@
 #include "opt.h"
 
 static const char usage_text[] =
-"usage: tedge-bridge-gen [--config-dir DIR] [--write | --output FILE] CLOUD\n"
+"usage: tedge-bridge-gen [--config-dir DIR] [--check] [--write | --output FILE] CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --describe CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --include\n"
@@ -84,6 +84,7 @@ static const char usage_text[] =
 "  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
 "  -d, --describe        print the cloud's display name, then --path's line\n"
 "  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
+"  -k, --check           refuse profiles sharing a topic prefix (c8y: proxy.bind.port), as connect\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -757,6 +758,45 @@ describe(const char *dir, const char *name, int others)
 	return file_op(dir, cl->bridge_file, 0);
 }
 
+/*
+ * --check, before connect: thin-edge's check across the cloud's profiles
+ * (reference profiles §4): no two (the cloud's own included) share a
+ * topic prefix, nor, for c8y, a proxy.bind.port.
+ */
+static void
+check_profiles(struct cfg *c, const struct cloud *cl)
+{
+	static const char *const sfx[] = { "bridge.topic_prefix", "proxy.bind.port" };
+	size_t i = (size_t)(cl - clouds), n, j, a, b, s, ns = strcmp(cl->name, "c8y") ? 1 : 2;
+	char **names = cfg_profiles(c, i, &n), **v, *key;
+
+	v = xcalloc((n + 1) * 2, sizeof(*v));
+	for (j = 0; j <= n; j++)
+		for (s = 0; s < ns; s++) {
+			key = xasprintf("%s.%s", cl->name, sfx[s]);
+			if (cfg_profile(c, j ? names[j - 1] : NULL) < 0 ||
+			    cfg_get_str(c, key, &v[2 * j + s]) < 0)
+				v[2 * j + s] = NULL;
+			keep(key);
+			keep(v[2 * j + s]);
+		}
+	for (s = 0; s < ns; s++)
+		for (a = 0; a <= n; a++)
+			for (b = a + 1; b <= n; b++)
+				if (v[2 * a + s] && v[2 * b + s] && !strcmp(v[2 * a + s], v[2 * b + s])) {
+					err_push("The configurations: %s.%s%s%s%s, %s.profiles.%s.%s should be set to different values before connecting, but are currently set to the same value",
+					    cl->name, a ? "profiles." : "", a ? names[a - 1] : "", a ? "." : "", sfx[s],
+					    cl->name, names[b - 1], sfx[s]);
+					unsetenv("TEDGE_ERROR_CONTEXT");
+					die("failed to connect to %s cloud.", cl->display);
+				}
+	for (j = 0; j < n; j++)
+		free(names[j]);
+	free(names);
+	free(v);
+	cfg_profile(c, opt_profile());
+}
+
 int
 main_bridge_gen(int argc, char *argv[])
 {
@@ -768,6 +808,7 @@ main_bridge_gen(int argc, char *argv[])
 		{ "remove", 'r', NULL, NULL },
 		{ "describe", 'd', NULL, NULL },
 		{ "include", 'i', NULL, NULL },
+		{ "check", 'k', NULL, NULL },
 		OPT_PROFILE(NULL),
 		OPT_END
 	};
@@ -833,6 +874,8 @@ main_bridge_gen(int argc, char *argv[])
 	if (cl) {
 		file = cl->bridge_file;
 		gen_bridge(&c, cl, &b);
+		if (opt_given('k'))
+			check_profiles(&c, cloud_find(cl->name));
 		made = 1;
 	} else {
 		made = gen_local(&c, &b);

@@ -78,7 +78,7 @@ flow_secs () {
 # the flow's own options (through flow_option, which the flow defines).
 # Usage: flow_args "$@"
 flow_args () {
-	flow_cloud=
+	flow_cloud='' flow_prof='' flow_at=''
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-c | --config-dir)
@@ -93,6 +93,11 @@ flow_args () {
 			TEDGE_CONFIG_DIR=${1#--config-dir=}
 			[ -n "$TEDGE_CONFIG_DIR" ] || usage_error "--config-dir needs a directory"
 			export TEDGE_CONFIG_DIR
+			;;
+		--profile | --profile=*)
+			case $1 in *=*) flow_prof=${1#*=} ;; *) flow_prof=${2-} && shift ;; esac
+			[ -n "$flow_prof" ] || usage_error "--profile needs a name"
+			TEDGE_CLOUD_PROFILE=$flow_prof
 			;;
 		-h | --help)
 			printf '%s\n' "$flow_help"
@@ -125,6 +130,7 @@ flow_args () {
 		flow_cloud=$1
 	fi
 	[ -n "$flow_cloud" ] || usage_error "the following required arguments were not provided: <CLOUD>"
+	export TEDGE_CLOUD_PROFILE
 	flow_describe
 	flow_quiet_unknown_keys
 }
@@ -133,12 +139,13 @@ flow_args () {
 # `tedge-bridge-gen --describe`: flow_title, its display name (Cumulocity),
 # and flow_bridge, its bridge file. A cloud that is none of them is refused
 # there, and its usage error is shown as the flow's, with the flow's usage.
+# A profile (--profile, else TEDGE_CLOUD_PROFILE) too: flow_at is @NAME.
 flow_describe () {
-	flow_out_=$(tedge_bridge_gen --describe -- "$flow_cloud" 2>&1)
+	flow_out_=$(tedge_bridge_gen --describe ${flow_prof:+--profile "$flow_prof"} -- "$flow_cloud" 2>&1)
 	case $? in
 	0) ;;
 	2)
-		flow_out_=${flow_out_#error: }
+		flow_out_=${flow_out_#error: } flow_out_=${flow_out_#Error: }
 		usage_error "${flow_out_%"$flow_nl$flow_nl"For more information*}"
 		;;
 	*)
@@ -149,6 +156,7 @@ flow_describe () {
 	# The path is last: it may hold any byte, a newline too.
 	flow_title=${flow_out_%%"$flow_nl"*}
 	flow_bridge=${flow_out_#*"$flow_nl"}
+	case ${flow_bridge##*/} in *@*) flow_at=@${flow_bridge##*@} flow_at=${flow_at%-bridge.conf} ;; esac
 }
 
 # Warnings about keys of tedge.toml that no program knows, shown once: the

@@ -304,4 +304,20 @@ test_expect_success 'az and aws profiles: their prefix in every topic' '
 	! grep " aws/" actual
 '
 
+test_expect_success '--check: profiles sharing a prefix or (c8y) a proxy port are refused' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	tedge-config set c8y.profiles.two.proxy.bind.port 8002 &&
+	tedge-config set c8y.profiles.three.url three.example.com &&
+	tedge-config set c8y.profiles.three.bridge.topic_prefix c8y-two &&
+	tedge-config set c8y.profiles.three.proxy.bind.port 8003 &&
+	test_expect_code 1 tedge-bridge-gen --check c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^    The configurations: c8y.profiles.three.bridge.topic_prefix, c8y.profiles.two.bridge.topic_prefix should be set to different values before connecting, but are currently set to the same value$" err &&
+	tedge-config set c8y.profiles.three.bridge.topic_prefix c8y-3 &&
+	tedge-bridge-gen --check --profile two c8y >actual &&
+	tedge-bridge-gen --profile two c8y >expect &&
+	test_cmp expect actual &&
+	tedge-bridge-gen --check aws --profile b >/dev/null
+'
+
 test_done

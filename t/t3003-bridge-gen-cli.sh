@@ -37,7 +37,7 @@ usage_fails () {	# usage_fails PATTERN ARGS...: exit 2, PATTERN on stderr
 test_expect_success '--help: usage on stdout with the exit codes, exit 0' '
 	tedge-bridge-gen --help >out 2>err &&
 	test_must_be_empty err &&
-	test_grep "^usage: tedge-bridge-gen \[--config-dir DIR\] \[--write | --output FILE\] CLOUD$" out &&
+	test_grep "^usage: tedge-bridge-gen \[--config-dir DIR\] \[--check\] \[--write | --output FILE\] CLOUD$" out &&
 	test_grep "^Exit status: 0 success; 1 failure; 2 usage error.$" out &&
 	tedge-bridge-gen -h >out2 &&
 	test_cmp out out2
