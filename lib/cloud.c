@@ -72,6 +72,9 @@ ptopic(const struct cloud *cl, const char *t, const char *p)
 	return xasprintf("%s%s", p, t + strlen(cl->name));
 }
 
+static struct cloud **derived;
+static size_t nderived;
+
 const struct cloud *
 cloud_profile(const struct cloud *cl, const char *p, const char *prefix)
 {
@@ -80,7 +83,9 @@ cloud_profile(const struct cloud *cl, const char *p, const char *prefix)
 
 	if (!p && (!prefix || !strcmp(prefix, cl->prefix)))
 		return cl;
-	n = xmalloc(sizeof(*n));
+	/* A row lives as long as the process: kept where it can be found. */
+	derived = xrealloc(derived, (nderived + 1) * sizeof(*derived));
+	derived[nderived++] = n = xmalloc(sizeof(*n));
 	*n = *cl;
 	if (p) {
 		n->profile = q = xstrdup(p);
