@@ -236,6 +236,16 @@ test_lazy_prereq OPENSSL 'command -v openssl'
 test_lazy_prereq MOSQUITTO 'test -x /usr/sbin/mosquitto || command -v mosquitto'
 test_lazy_prereq MOSQ_CLIENTS 'command -v mosquitto_sub && command -v mosquitto_pub'
 test_lazy_prereq BUSYBOX 'command -v busybox'
+# A signal ignored when the test started stays ignored in every shell and
+# program it runs (a shell without job control ignores INT in what it puts
+# in the background; nohup ignores HUP): tests that send one need it not.
+test_signal_ignored_ () {
+	test_m_=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) &&
+	[ $((0x$test_m_ >> ($1 - 1) & 1)) = 1 ]
+}
+test_lazy_prereq SIGHUP '! test_signal_ignored_ 1'
+test_lazy_prereq SIGINT '! test_signal_ignored_ 2'
+test_lazy_prereq SIGTERM '! test_signal_ignored_ 15'
 test_lazy_prereq SHELLCHECK 'command -v shellcheck'
 
 # --- running tests ------------------------------------------------------------

@@ -61,7 +61,7 @@ test_expect_success OPENSSL,STRACE 'SIGKILL between the key and the certificate:
 for sig in TERM:143 INT:130 HUP:129; do
 	code=${sig#*:} sig=${sig%:*}
 	for n in 1 2; do
-		test_expect_success OPENSSL,STRACE "SIG$sig at link $n: no temporary file, the pair is whole" '
+		test_expect_success "OPENSSL,STRACE,SIG$sig" "SIG$sig at link $n: no temporary file, the pair is whole" '
 			test_expect_code $code kill_at $sig link $n s$sig$n &&
 			pair_ok s$sig$n
 		'

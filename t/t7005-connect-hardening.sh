@@ -201,7 +201,7 @@ test_expect_success 'SIGKILL after the bridge was saved: the rerun says why it c
 '
 
 for sig in TERM INT HUP; do
-	test_expect_success "SIG$sig during the restart: rolled back as a failure is" '
+	test_expect_success "SIG$sig" "SIG$sig during the restart: rolled back as a failure is" '
 		case $sig in TERM) code=143 ;; INT) code=130 ;; HUP) code=129 ;; esac &&
 		echo $code >expect &&
 		killed_connect $sig "tedge-svc restart mosquitto" >actual &&
