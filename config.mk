@@ -9,6 +9,7 @@ SYSCONFDIR = /etc
 
 CC = cc
 AR = ar
+STRIP = strip
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DVERSION='"$(VERSION)"' -DBINDIR='"$(BINDIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
 # -Os and the section flags: all the programs together fit in 300 KB

@@ -5,6 +5,7 @@ test_description='tedge: the dispatcher'
 # make check-static runs this file against static/bin (t/lib.sh). Under
 # valgrind the programs run are its wrappers, by design.
 test_lazy_prereq NOT_VALGRIND 'test -z "$TEST_VALGRIND"'
+test_lazy_prereq BASH_PRETTY 'bash --pretty-print /dev/null'
 test_expect_success NOT_VALGRIND 'the tedge under test is the one run, by name and by TEDGE_EXEC_PATH' '
 	for p in tedge tedge-config tedge-bridge-gen tedge-svc; do
 		test "$(readlink -f "$(command -v $p)")" = "$TEST_TEDGE_BIN/tedge" &&
@@ -111,6 +112,32 @@ test_expect_success 'installed flows find their library: by path, as sh NAME, th
 	test_grep "^usage: tedge-reconnect" out &&
 	(cd links && sh tedge-reconnect --help) >out &&
 	test_grep "^usage: tedge-reconnect" out
+'
+
+test_expect_success 'install-strip: the programs as bench/size counts them, and they run' '
+	make -s -C "$TEDGE_ROOT" install-strip PREFIX="$TRASH_DIRECTORY/strip" \
+		SYSCONFDIR="$TRASH_DIRECTORY/strip/etc" >/dev/null &&
+	for p in tedge tedge-cert tedge-cert-http ../lib/tedge/libtedge.so.0; do
+		! readelf -S "strip/bin/$p" | grep -q "\.symtab" || return 1
+	done &&
+	for p in tedge-connect tedge-disconnect tedge-reconnect tedge-init tedge-renew tedge-flow.sh; do
+		sed 1d "strip/bin/$p" >body &&
+		! grep -v SPDX-License-Identifier body | grep -q "^[[:space:]]*#" &&
+		test "$(head -n 1 "strip/bin/$p")" = "$(head -n 1 "$TEDGE_ROOT/bin/$p")" || return 1
+	done &&
+	test "$(ls -l strip/bin/tedge-flow.sh | cut -c1-10)" = "-rw-r--r--" &&
+	strip/bin/tedge-connect --help >actual &&
+	inst/bin/tedge-connect --help >expect &&
+	test_cmp expect actual &&
+	TEDGE_CONFIG_DIR=$TRASH_DIRECTORY/cfg strip/bin/tedge config get device.type
+'
+
+test_expect_success BASH_PRETTY 'strip-sh refuses to strip a line of a string that starts with #' '
+	printf "%s\n" "#!/bin/sh" "echo \"a" "# b\"" >str.sh &&
+	cp str.sh str.orig &&
+	test_must_fail sh "$TEDGE_ROOT/scripts/strip-sh" str.sh 2>err &&
+	test_grep "a comment line is part of the code" err &&
+	test_cmp str.orig str.sh
 '
 
 test_done
