@@ -19,7 +19,7 @@ MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
 # programs that use it instead: a `tedge config get` loads no libcrypto.
 LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/toml-text.o lib/toml-parse.o \
-	lib/toml-write.o lib/config.o lib/keys.o lib/value.o lib/cloud.o lib/cred.o lib/pem.o lib/spawn.o lib/opt.o
+	lib/toml-write.o lib/config.o lib/keys.o lib/value.o lib/cloud.o lib/cred.o lib/pem.o lib/spawn.o lib/opt.o lib/json.o
 HDR = lib/tedge.h lib/toml.h lib/toml-int.h lib/x509.h lib/cloud.h lib/cfg.h lib/opt.h
 # In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
 # so the loader probes one directory for every library a program needs.

@@ -7,7 +7,7 @@
  *   tedge-config [--config-dir DIR] unset KEY
  *   tedge-config [--config-dir DIR] add KEY VALUE[,VALUE...]
  *   tedge-config [--config-dir DIR] remove KEY VALUE[,VALUE...]
- *   tedge-config [--config-dir DIR] list [--all] [--doc] [FILTER]
+ *   tedge-config [--config-dir DIR] list [--all] [--doc | --json] [FILTER]
  *   tedge-config [--config-dir DIR] upgrade   (hidden, as in thin-edge)
  *
  * Reads <config-dir>/tedge.toml, and thin-edge 2.x's
@@ -48,6 +48,7 @@ static const char usage_text[] =
 "  -c, --config-dir DIR  configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
 "  -a, --all             list: print all the keys, even those without a configured value\n"
 "  -d, --doc             list: print all keys and descriptions with example values\n"
+"  -j, --json            list: one JSON object, key: value (--all: null without one)\n"
 "      --profile NAME    c8y.url as c8y.profiles.NAME.url [env: TEDGE_CLOUD_PROFILE]\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
@@ -322,12 +323,38 @@ print_doc(const struct cfg_key *k, int width)
 		putchar('\n');
 }
 
+/* One line of list, key=value as get prints it, or with --json a member of
+ * its object: a list key's items an array, a key without a value null. */
+static void
+put_kv(const char *name, const struct cfg_key *k, const char *raw)
+{
+	char *out = raw ? cfg_render(k, raw) : NULL, *items, *p, *e;
+
+	if (!json_out_active()) {
+		printf("%s=%s\n", name, out ? out : "");
+	} else if (raw && k->type == CFG_LIST) {
+		json_out_open(name, 1);
+		for (p = items = xstrdup(raw); *p; p = e) {
+			if ((e = strchr(p, '\n')))
+				*e++ = '\0';
+			else
+				e = p + strlen(p);
+			json_out_str(NULL, p);
+		}
+		free(items);
+		json_out_close();
+	} else {
+		json_out_str(name, out);
+	}
+	free(out);
+}
+
 /* The keys from..to (cloud i's, all of them profiled) of each profile of
  * cloud i that have a value, as thin-edge lists them: c8y.profiles.P.url=. */
 static void
 list_profiles(struct cfg *c, size_t i, size_t from, size_t to, const char *filter)
 {
-	char **names, *n, *v, *out;
+	char **names, *n, *v;
 	size_t j, np;
 
 	names = cfg_profiles(c, i, &np);
@@ -338,9 +365,7 @@ list_profiles(struct cfg *c, size_t i, size_t from, size_t to, const char *filte
 			for (i = from; i < to; i++) {
 				n = cfg_key_name(c, &cfg_keys[i]);
 				if ((!filter || strstr(n, filter)) && cfg_get(c, &cfg_keys[i], &v) == 0) {
-					out = cfg_render(&cfg_keys[i], v);
-					printf("%s=%s\n", n, out);
-					free(out);
+					put_kv(n, &cfg_keys[i], v);
 					free(v);
 				}
 				err_clear();
@@ -353,17 +378,21 @@ list_profiles(struct cfg *c, size_t i, size_t from, size_t to, const char *filte
 }
 
 static int
-cmd_list(int argc, char **argv, int all, int doc)
+cmd_list(int argc, char **argv, int all, int doc, int json)
 {
 	const char *filter = argc > 0 ? argv[0] : NULL;
 	const struct cfg_key *k;
-	char *v, *out, *missing;
+	char *v, *missing;
 	size_t i, nmissing = 0, from = 0;
 	int width = 0, cl;
 	struct cfg c;
 
 	if (argc > 1)
 		die_usage("unexpected argument '%s' found", argv[1]);
+	if (json && doc)
+		die_usage("--json and --doc do not go together");
+	if (json)
+		json_out_on();
 	if (cfg_load(&c, confdir, CFG_ENV) < 0)
 		die("failed to list the configuration keys and values");
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
@@ -395,17 +424,17 @@ cmd_list(int argc, char **argv, int all, int doc)
 			nmissing++;
 			continue;
 		}
-		out = cfg_render(k, v);
-		printf("%s=%s\n", k->name, out);
-		free(out);
+		put_kv(k->name, k, v);
 		free(v);
 	}
 	if (all && nmissing) {
-		putchar('\n');
+		if (!json)
+			putchar('\n');
 		for (i = 0; i < cfg_nkeys; i++)
 			if (missing[i])
-				printf("%s=\n", cfg_keys[i].name);
+				put_kv(cfg_keys[i].name, &cfg_keys[i], NULL);
 	}
+	json_out_end();
 	free(missing);
 	cfg_free(&c);
 	return EXIT_OK;
@@ -450,6 +479,7 @@ main_config(int argc, char *argv[])
 		OPT_PROFILE("get set unset add remove"),
 		{ "all", 'a', NULL, "list" },
 		{ "doc", 'd', NULL, "list" },
+		{ "json", 'j', NULL, "list" },
 		OPT_END
 	};
 	const struct cmd *sc;
@@ -470,7 +500,7 @@ main_config(int argc, char *argv[])
 	else if (sc->id == OP_UPGRADE)
 		r = cmd_upgrade();
 	else if (sc->id == OP_LIST)
-		r = cmd_list(argc, argv, opt_given('a'), opt_given('d'));
+		r = cmd_list(argc, argv, opt_given('a'), opt_given('d'), opt_given('j'));
 	else
 		r = cmd_write((enum op)sc->id, argc, argv);
 	fshut_stdout();

@@ -86,6 +86,14 @@ err_count(void)
 	return ncauses;
 }
 
+const char *
+err_cause(size_t i)
+{
+	return i < ncauses ? causes[ncauses - 1 - i] : NULL;
+}
+
+void (*err_die_hook)(const char *msg);
+
 /* Writes s, indenting every line after the first by indent spaces. */
 static void
 put_indented(const char *s, int indent)
@@ -98,8 +106,8 @@ put_indented(const char *s, int indent)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((format(printf, 1, 0)))
-vprint(const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+vprint(int dying, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	const char *ctx;
@@ -113,6 +121,8 @@ vprint(const char *fmt, va_list ap)
 		err_push("%s", msg);
 		snprintf(msg, sizeof(msg), "%s", ctx);
 	}
+	if (dying && err_die_hook)
+		err_die_hook(msg);
 	fflush(stdout);
 	fputs("Error: ", stderr);
 	put_indented(msg, 0);
@@ -139,7 +149,7 @@ err_print(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint(fmt, ap);
+	vprint(0, fmt, ap);
 	va_end(ap);
 }
 
@@ -149,7 +159,7 @@ die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint(fmt, ap);
+	vprint(1, fmt, ap);
 	va_end(ap);
 	exit(EXIT_FAIL);
 }
@@ -160,7 +170,7 @@ diec(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint(fmt, ap);
+	vprint(1, fmt, ap);
 	va_end(ap);
 	exit(code);
 }

@@ -49,6 +49,11 @@ void err_clear(void);
 void warn_causes(void);
 /* Number of causes pushed so far. */
 size_t err_count(void);
+/* Cause i, outermost first (as printed), or NULL past the last. */
+const char *err_cause(size_t i);
+/* Called by die() and diec() with the Error: line, the chain still there:
+ * --json (lib/json.c) puts both in its document. */
+extern void (*err_die_hook)(const char *msg);
 /*
  * Prints "Error: <msg>" and the chain in thin-edge's layout on stderr, then
  * clears the chain. With TEDGE_ERROR_CONTEXT set, that text is the Error:
@@ -459,5 +464,22 @@ const char *spawn_status_text(int status);
  * when there is none. Only to choose between ways of doing one thing.
  */
 char *find_program(const char *prog, const char *dir);
+
+/*
+ * --json (json.c): one document on stdout, written as the command runs.
+ * json_out_on() opens it and makes die() complete it with "error" and "causes";
+ * json_out_open() an object or (array) an array, json_out_close() the innermost;
+ * json_out_str (a NULL value is null), json_out_num, json_out_bool add a member (k
+ * NULL in an array); json_out_end() closes what is open. Without json_out_on()
+ * they write nothing.
+ */
+void json_out_on(void);
+int json_out_active(void);
+void json_out_open(const char *k, int array);
+void json_out_close(void);
+void json_out_str(const char *k, const char *v);
+void json_out_num(const char *k, long long v);
+void json_out_bool(const char *k, int v);
+void json_out_end(void);
 
 #endif

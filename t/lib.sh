@@ -419,6 +419,20 @@ test_must_be_empty () {
 	return 1
 }
 
+# test_json FILE EXPR: FILE is one JSON document on one line (--json),
+# strictly parsed, and EXPR, Python with the document as d, is true.
+test_json () {
+	test $# = 2 || BUG "test_json needs 2 parameters"
+	test_line_count = 1 "$1" || return 1
+	python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], encoding="utf-8").read(),
+    parse_constant=lambda c: sys.exit("not JSON: " + c))
+if not eval(sys.argv[2]):
+    sys.exit("false for %s: %s" % (sys.argv[1], json.dumps(d, indent=1)))
+' "$1" "$2"
+}
+
 # test_line_count OP N FILE, e.g. test_line_count = 3 out
 test_line_count () {
 	local n
@@ -530,6 +544,8 @@ if test_flag_on_ "$TEST_BUSYBOX_PATH"; then
 	done
 	for test_a_ in python3 curl pgrep pkill make dpkg-query; do
 		test_p_=$(command -v $test_a_) &&
+		# the interpreter, not a shim of pyenv's (a bash script)
+		case $test_a_ in python3) test_p_=$(python3 -c "import sys; print(sys.executable)") ;; esac &&
 		ln -s "$test_p_" "$TRASH_DIRECTORY/.harness-path/$test_a_"
 	done
 	for test_a_ in unshare setpriv; do

@@ -184,6 +184,34 @@ test_expect_success 'list FILTER keeps the keys containing it' '
 	test_cmp expect out
 '
 
+test_expect_success 'list --json: one object, the values get prints, lists as arrays' '
+	tedge-config set c8y.smartrest.templates "t1,t2" &&
+	tedge-config set device.csr_path "/q\"b\\\\s/é" &&
+	tedge-config list --json >out &&
+	test_json out "d[\"device.csr_path\"] == \"/q\\\"b\\\\\\\\s/\\u00e9\"" &&
+	tedge-config unset device.csr_path &&
+	test_json out "d[\"c8y.url\"] == \"t1.example.com\" and d[\"mqtt.client.port\"] == \"1883\"" &&
+	test_json out "d[\"c8y.smartrest.templates\"] == [\"t1\", \"t2\"] and \"az.url\" not in d" &&
+	test_json out "len(d[\"az.topics\"]) == 4 and \"device.id\" not in d" &&
+	tedge-config list >lines &&
+	test "$(grep -c = lines)" = "$(python3 -c "import json,sys; print(len(json.load(sys.stdin)))" <out)" &&
+	tedge-config list --json --all url >out &&
+	test_json out "d == {\"c8y.url\": \"t1.example.com\", \"az.url\": None, \"aws.url\": None}" &&
+	tedge-config unset c8y.smartrest.templates
+'
+
+test_expect_success 'list --json: a failure is an object too; --doc does not go with it' '
+	cp "$TEDGE_CONFIG_DIR/tedge.toml" saved.toml &&
+	printf "[c8y\n" >"$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_expect_code 1 tedge-config list --json >out 2>err &&
+	cp saved.toml "$TEDGE_CONFIG_DIR/tedge.toml" &&
+	test_json out "d[\"error\"] == \"failed to list the configuration keys and values\"" &&
+	test_json out "d[\"causes\"][0].startswith(\"TOML parse error in \")" &&
+	test_grep "^Error: failed to list the configuration keys and values" err &&
+	test_expect_code 2 tedge-config list --json --doc 2>err &&
+	test_grep "do not go together" err
+'
+
 test_expect_success 'list --doc: aligned keys, descriptions, examples' '
 	tedge-config list --doc c8y.url >out &&
 	cat >expect <<-\EOT &&

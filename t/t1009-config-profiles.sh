@@ -107,6 +107,12 @@ test_expect_success 'list shows each profile after its cloud, env-only profiles 
 	! grep -v "^c8y.profiles.foo" out
 '
 
+test_expect_success 'list --json has the profiles'\'' keys as list has them' '
+	tedge-config list --json profiles.foo >out &&
+	test_json out "d[\"c8y.profiles.foo.url\"] == \"foo.example.com\" and d[\"c8y.profiles.foo.proxy.bind.port\"] == \"8002\"" &&
+	test_json out "all(k.startswith(\"c8y.profiles.foo.\") for k in d)"
+'
+
 test_expect_success 'unset and add on a profile key' '
 	tedge-config add c8y.profiles.foo.smartrest.templates t1,t2 &&
 	echo "[\"t1\", \"t2\"]" >expect &&

@@ -86,6 +86,32 @@ test_expect_success OPENSSL 'a certificate not valid yet, and one that expires s
 	test_grep "^Status:        VALID (expires in: [23]d" actual
 '
 
+test_expect_success OPENSSL 'show --json: the same facts, for programs' '
+	tedge-cert show --cert-path old.pem --json >out &&
+	test_json out "d[\"certificate\"] == \"$TRASH_DIRECTORY/old.pem\" and d[\"subject\"] == \"CN=old\"" &&
+	test_json out "d[\"status\"] == \"EXPIRED\" and d[\"needs_renewal\"] is True and d[\"seconds_left\"] < -86400 * 365" &&
+	test_json out "d[\"valid_from\"] == \"2020-01-01T00:00:00Z\" and d[\"valid_until\"] == \"2021-01-01T00:00:00Z\"" &&
+	test_json out "d[\"serial_number\"] == \"10\" and d[\"serial_hex\"] == \"a\"" &&
+	openssl x509 -in old.pem -noout -fingerprint -sha1 | sed "s/.*=//" | tr -d : >fp &&
+	test_json out "d[\"thumbprint\"] == \"$(cat fp)\"" &&
+	tedge-cert show --cert-path soon.pem --json >out &&
+	test_json out "d[\"status\"] == \"VALID\" and not d[\"needs_renewal\"] and 86400 < d[\"seconds_left\"] <= 3 * 86400" &&
+	tedge-config unset certificate.validity.minimum_duration &&
+	tedge-cert show --cert-path soon.pem --json >out &&
+	test_json out "d[\"status\"] == \"EXPIRES SOON\" and d[\"needs_renewal\"]" &&
+	tedge-cert show --cert-path future.pem --json >out &&
+	test_json out "d[\"status\"] == \"NOT VALID YET\" and d[\"seconds_left\"] > 86400 * 365 * 70"
+'
+
+test_expect_success 'show --json of no certificate: the error chain in the object' '
+	test_expect_code 1 tedge-cert --config-dir empty show --json >out 2>err &&
+	test_json out "d[\"error\"] == \"failed to show the device certificate\"" &&
+	test_json out "d[\"causes\"] == [\"reading certificate from $TRASH_DIRECTORY/empty/device-certs/tedge-certificate.pem\", \"No such file or directory (os error 2)\"]" &&
+	test_grep "^Error: failed to show the device certificate" err &&
+	test_expect_code 1 tedge-cert show --json --cert-path "/nowhere/b$(printf "\377")d/x\"y\\z" >out 2>err &&
+	test_json out "d[\"causes\"][0] == \"reading certificate from /nowhere/b\\ufffdd/x\\\"y\\\\z\""
+'
+
 test_expect_success 'a missing certificate: the HEAD error chain' '
 	test_expect_code 1 tedge-cert --config-dir empty show 2>err &&
 	cat >expect <<-EOT &&

@@ -64,6 +64,42 @@ test_expect_success 'doctor leaves the bridge alone: its own client id, the brid
 	tedge-check cloud c8y
 '
 
+# json_lines: doctor's --json object in out as its lines on stderr would be.
+json_lines () {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for l in d["layers"]:
+    print("%-4s %s: %s" % ({"ok": "ok", "warn": "WARN", "fail": "FAIL"}[l["status"]], l["layer"], l["message"]))
+' <out
+}
+
+test_expect_success 'doctor --json: the layers as its lines say them, ok true' '
+	tedge-check doctor c8y --json >out 2>err &&
+	test_json out "d[\"ok\"] is True and d[\"cloud\"] == \"c8y\" and d[\"profile\"] is None" &&
+	test_json out "[l[\"layer\"] for l in d[\"layers\"]] == [x.replace(\"_\", \" \") for x in \"$layers\".split()]" &&
+	grep -E "^(ok  |WARN|FAIL) " err >expect &&
+	json_lines >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'doctor --json: a warning and a failing layer, the error in the object' '
+	port=$(tedge-test free-port) &&
+	B="$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf" &&
+	cp "$B" bridge.saved &&
+	test_when_finished "mv bridge.saved \"$B\"" &&
+	echo "# by hand" >>"$B" &&
+	tedge-check doctor c8y --json >out 2>err &&
+	test_json out "d[\"ok\"] is True and [l[\"layer\"] for l in d[\"layers\"] if l[\"status\"] == \"warn\"] == [\"bridge\"]" &&
+	test_expect_code 1 env TEDGE_C8Y_MQTT="127.0.0.1:$port" tedge-check doctor c8y --json --timeout 3 >out 2>err &&
+	grep -E "^(ok  |WARN|FAIL) " err >expect &&
+	json_lines >actual &&
+	test_cmp expect actual &&
+	test_json out "d[\"ok\"] is False and d[\"layers\"][-1][\"status\"] == \"fail\" and d[\"layers\"][-1][\"layer\"] == \"tcp\"" &&
+	test_json out "d[\"error\"] == \"the connection to Cumulocity fails at the tcp layer\"" &&
+	test_json out "\"Connection refused (os error 111)\" in \"\".join(d[\"causes\"])"
+'
+
 test_expect_success 'configuration: no c8y.url' '
 	mkdir -p nourl &&
 	cp -r "$TEDGE_CONFIG_DIR/device-certs" nourl/ &&

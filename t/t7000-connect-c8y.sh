@@ -87,6 +87,14 @@ test_expect_success 'connect --test: only the round trip' '
 	test_cmp expect out
 '
 
+test_expect_success 'connect --test --json: the object on stdout, the lines on stderr' '
+	tedge connect c8y --test --json >out 2>err &&
+	test_json out "d == {\"cloud\": \"c8y\", \"profile\": None, \"ok\": True}" &&
+	test_cmp expect err &&
+	test_expect_code 2 tedge connect c8y --json 2>err &&
+	test_grep "^error: --json goes with --test only" err
+'
+
 test_expect_success 'connect again: the seed'\''s "already established" error' '
 	test_expect_code 1 tedge connect c8y >out 2>err &&
 	sed "s/systemd/runit/" "$seed/already.out" >expect &&
@@ -108,7 +116,12 @@ test_expect_success 'disconnect c8y prints the seed and removes the bridge' '
 test_expect_success 'after disconnect the broker runs without the bridge' '
 	tedge-check broker --wait 5 &&
 	test_expect_code 1 tedge connect c8y --test 2>err &&
-	test_grep "Device is not connected to Cumulocity cloud" err
+	test_grep "Device is not connected to Cumulocity cloud" err &&
+	test_expect_code 1 tedge connect c8y --test --json >out 2>err.json &&
+	test_cmp err err.json &&
+	test_json out "d[\"ok\"] is False and d[\"cloud\"] == \"c8y\" and d[\"profile\"] is None" &&
+	test_json out "d[\"error\"] == \"failed to test connection to Cumulocity cloud.\"" &&
+	test_json out "d[\"causes\"] == [\"Device is not connected to Cumulocity cloud\"]"
 '
 
 test_expect_success 'disconnect when not connected: done, exit 0' '

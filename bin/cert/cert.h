@@ -19,7 +19,7 @@
 /* main.c */
 extern struct cfg cfg;
 extern const char *opt_id, *opt_output, *opt_cert, *opt_user, *opt_cloud;
-extern int opt_password_stdin, opt_new;
+extern int opt_password_stdin, opt_new, opt_json;
 /* download.c, renew.c, promote.c: their options */
 extern const char *opt_otp, *opt_url, *opt_retry, *opt_max_timeout, *opt_csr;
 extern const char *opt_ca;

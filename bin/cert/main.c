@@ -4,7 +4,7 @@
  *
  *   tedge-cert create [--device-id ID]
  *   tedge-cert create-csr [--device-id ID] [--output-path PATH]
- *   tedge-cert show [--cert-path PATH]
+ *   tedge-cert show [--cert-path PATH] [--new] [--json]
  *   tedge-cert remove
  *   tedge-cert renew
  *   tedge-cert upload c8y [--user USER] [--password-stdin]
@@ -57,7 +57,7 @@ static const char usage_text[] =
 "  create [--device-id ID]       Create a self-signed device certificate\n"
 "  create-csr [--device-id ID] [--output-path PATH]\n"
 "                                Create a certificate signing request\n"
-"  show [--cert-path PATH] [--new]\n"
+"  show [--cert-path PATH] [--new] [--json]\n"
 "                                Show the device certificate, if any\n"
 "  needs-renewal [CLOUD] [--cert-path PATH] [--new]\n"
 "                                Exit 0 when the certificate is due for renewal, 1 when\n"
@@ -81,6 +81,7 @@ static const char usage_text[] =
 "  -o, --output-path P    create-csr: where to write the CSR (default device.csr_path)\n"
 "      --cert-path P      show, needs-renewal: the certificate (default device.cert_path)\n"
 "      --new              show, needs-renewal, remove: <cert>.new instead\n"
+"  -j, --json             show: one JSON object (tedge-cert(1))\n"
 "  -p, --one-time-password OTP\n"
 "                         download: the password the device was registered with; else\n"
 "                         $DEVICE_ONE_TIME_PASSWORD, else asked on the terminal\n"
@@ -106,7 +107,7 @@ static const char usage_text[] =
 
 struct cfg cfg;
 const char *opt_id, *opt_output, *opt_cert, *opt_user, *opt_cloud;
-int opt_password_stdin, opt_new;
+int opt_password_stdin, opt_new, opt_json;
 
 /* A configuration value the program cannot do without; dies otherwise. */
 char *
@@ -218,6 +219,7 @@ main_cert(int argc, char *argv[])
 		{ "output-path", 'o', "PATH", "create-csr" },
 		{ "cert-path", O_CERT, "PATH", "show needs-renewal" },
 		{ "new", O_NEW, NULL, "show needs-renewal remove" },
+		{ "json", 'j', NULL, "show" },
 		{ "user", 'u', "USER", "upload" },
 		{ "password-stdin", 'P', NULL, "upload" },
 		{ "one-time-password", 'p', "OTP", "download" },
@@ -240,6 +242,7 @@ main_cert(int argc, char *argv[])
 		case 'o': opt_output = optarg; break;
 		case O_CERT: opt_cert = optarg; break;
 		case O_NEW: opt_new = 1; break;
+		case 'j': opt_json = 1; break;
 		case 'u': opt_user = optarg; break;
 		case 'P': opt_password_stdin = 1; break;
 		case 'p': opt_otp = secret_arg(optarg); break;

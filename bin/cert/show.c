@@ -97,16 +97,54 @@ cmd_needs_renewal(void)
 	return due ? EXIT_OK : EXIT_FAIL;
 }
 
+/* --json's time: RFC 3339, UTC. */
+static void
+json_time(const char *k, const ASN1_TIME *t)
+{
+	char buf[32];
+	struct tm tm;
+
+	json_out_str(k, ASN1_TIME_to_tm(t, &tm) &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) ? buf : NULL);
+}
+
+/* show --json: one object, the lines' facts in it as a program wants them. */
+static void
+show_json(const X509 *x, const char *path, const char *subject, const char *issuer,
+    const char *status, int due, const char *dec, const char *hex, const char *thumb)
+{
+	long long secs;
+	int state = x509_validity(x, &secs);
+
+	json_out_str("certificate", path);
+	json_out_str("subject", subject);
+	json_out_str("issuer", issuer);
+	json_out_str("status", status);
+	json_time("valid_from", X509_get0_notBefore(x));
+	json_time("valid_until", X509_get0_notAfter(x));
+	/* negative once expired, as the time since */
+	json_out_num("seconds_left", state < 0 ? x509_secs_until(X509_get0_notAfter(x)) :
+	    state ? -secs : secs);
+	json_out_bool("needs_renewal", due);
+	json_out_str("serial_number", dec);
+	json_out_str("serial_hex", hex);
+	json_out_str("thumbprint", thumb);
+	json_out_end();
+}
+
 int
 cmd_show(void)
 {
 	char *path, *subject, *issuer, *dec, *hex, *h;
-	char from[64], until[64], status[128];
+	char from[64], until[64], status[128], thumb[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen, i;
 	BIGNUM *bn;
 	X509 *x;
+	int due;
 
+	if (opt_json)
+		json_out_on();
 	path = cert_file("failed to show the device certificate");
 	if (access(path, F_OK) < 0) {
 		err_pushsys(errno);
@@ -119,7 +157,7 @@ cmd_show(void)
 	issuer = x509_name_text(X509_get_issuer_name(x));
 	x509_time_text(X509_get0_notBefore(x), from, sizeof(from));
 	x509_time_text(X509_get0_notAfter(x), until, sizeof(until));
-	cert_status(x, status, sizeof(status));
+	due = cert_status(x, status, sizeof(status));
 	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	dec = bn ? BN_bn2dec(bn) : NULL;
 	hex = bn ? BN_bn2hex(bn) : NULL;
@@ -135,17 +173,21 @@ cmd_show(void)
 		x509_ssl_err("cannot compute the thumbprint");
 		die("failed to show the device certificate");
 	}
-	printf("Certificate:   %s\n", path);
-	printf("Subject:       %s\n", subject);
-	printf("Issuer:        %s\n", issuer);
-	printf("Status:        %s\n", status);
-	printf("Valid from:    %s\n", from);
-	printf("Valid until:   %s\n", until);
-	printf("Serial number: %s (0x%s)\n", dec, h);
-	printf("Thumbprint:    ");
 	for (i = 0; i < mdlen; i++)
-		printf("%02X", md[i]);
-	putchar('\n');
+		snprintf(thumb + 2 * i, 3, "%02X", md[i]);
+	if (opt_json) {
+		*strstr(status, " (") = '\0';
+		show_json(x, path, subject, issuer, status, due, dec, h, thumb);
+	} else {
+		printf("Certificate:   %s\n", path);
+		printf("Subject:       %s\n", subject);
+		printf("Issuer:        %s\n", issuer);
+		printf("Status:        %s\n", status);
+		printf("Valid from:    %s\n", from);
+		printf("Valid until:   %s\n", until);
+		printf("Serial number: %s (0x%s)\n", dec, h);
+		printf("Thumbprint:    %s\n", thumb);
+	}
 	OPENSSL_free(dec);
 	OPENSSL_free(hex);
 	BN_free(bn);

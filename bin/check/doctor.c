@@ -22,17 +22,30 @@
 
 /* --- doctor ----------------------------------------------------------------- */
 
+/* With --json, a layer in the document's "layers": its name, "ok",
+ * "warn" or "fail", and the words of its line. */
+static void
+layer_json(const char *layer, const char *status, const char *msg)
+{
+	json_out_open(NULL, 0);
+	json_out_str("layer", layer);
+	json_out_str("status", status);
+	json_out_str("message", msg);
+	json_out_close();
+}
+
 /* "ok   bridge: <what>", doctor's line for a layer. */
 static void __attribute__((format(printf, 3, 4)))
 layer_say(const char *tag, const char *layer, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fprintf(stderr, "%-4s %s: ", tag, layer);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%-4s %s: %s\n", tag, layer, msg);
+	layer_json(layer, *tag == 'o' ? "ok" : "warn", msg);
 }
 
 /* A layer that passed; one to fix that does not stop the layers after it
@@ -43,7 +56,12 @@ layer_say(const char *tag, const char *layer, const char *fmt, ...)
 static void __attribute__((noreturn))
 layer_fail(const struct run *run, const struct cloud *cl, const char *layer)
 {
-	fprintf(stderr, "FAIL %s: %s\n\n", layer, run->problem[0] ? run->problem : "failed");
+	const char *why = run->problem[0] ? run->problem : "failed";
+
+	fprintf(stderr, "FAIL %s: %s\n\n", layer, why);
+	layer_json(layer, "fail", why);
+	json_out_close();
+	json_out_bool("ok", 0);
 	die("the connection to %s fails at the %s layer", cl->display, layer);
 }
 
@@ -225,6 +243,7 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	int r;
 
 	set_deadline(run, timeout_or(run, 10));
+	json_out_open("layers", 1);
 
 	/* configuration */
 	if (!run->cfg_ok) {
@@ -346,5 +365,8 @@ cmd_doctor(struct run *run, const struct cloud *cl)
 	layer_ok("round trip", "%s answered on %s", s.req, s.resp);
 	sess_close(&s);
 	fprintf(stderr, "The connection to %s works.\n", cl->display);
+	json_out_close();
+	json_out_bool("ok", 1);
+	json_out_end();
 	return EXIT_OK;
 }

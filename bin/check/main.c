@@ -7,7 +7,7 @@
  *   tedge-check token c8y [--timeout SECS]
  *   tedge-check cloud c8y|az|aws [--timeout SECS]
  *   tedge-check cert
- *   tedge-check doctor c8y|az|aws [--timeout SECS]
+ *   tedge-check doctor c8y|az|aws [--timeout SECS] [--json]
  *
  * broker: the local broker (mqtt.client.host and .port, TLS when
  * mqtt.client.auth.ca_file or .ca_dir is set) accepts an MQTT connection;
@@ -77,10 +77,10 @@ static const char usage_text[] =
 "  register c8y [--cert PATH] [--timeout SECS]\n"
 "                                 Create the device in Cumulocity (direct MQTT/TLS)\n"
 "  token c8y [--timeout SECS]     Print the JWT Cumulocity gives the device\n"
-"  cloud c8y|az|aws [--timeout SECS]\n"
+"  cloud c8y|az|aws [--timeout SECS] [--json]\n"
 "                                 A round trip through the local broker and the bridge\n"
 "  cert                           The device certificate and key are usable\n"
-"  doctor c8y|az|aws [--timeout SECS]\n"
+"  doctor c8y|az|aws [--timeout SECS] [--json]\n"
 "                                 Check every layer, name the first broken one\n"
 "\n"
 "Options:\n"
@@ -90,10 +90,12 @@ static const char usage_text[] =
 "  -C, --cert PATH        register: use this certificate (same key and device id)\n"
 "                         instead of device.cert_path\n"
 "  -d, --debug            tell what is done, on stderr (also TEDGE_DEBUG=1)\n"
+"  -j, --json             cloud, doctor: one JSON object on stdout (tedge-check(1))\n"
 "  -h, --help             print this help\n"
 "  -V, --version          print the version\n"
 "\n"
-"SECS may have a fraction (0.5). Nothing is printed on stdout but the token;\n"
+"SECS may have a fraction (0.5). Nothing is printed on stdout but the token\n"
+"and --json's object;\n"
 "doctor prints one line per layer on stderr.\n"
 "\n"
 "Exit status: 0 the check passed; 1 it failed; 2 usage error.\n";
@@ -280,9 +282,13 @@ cmd_cloud(struct run *run, const struct cloud *cl)
 	set_deadline(run, timeout_or(run, 10));
 	if (local_conf(run) < 0 || device_auth(run, cl) < 0)
 		die("failed to read the configuration");
-	if (local_open(&s, run) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0)
+	if (local_open(&s, run) < 0 || bridge_wait(&s, cl) < 0 || roundtrip(&s, cl) < 0) {
+		json_out_bool("ok", 0);
 		die("failed to check the connection to %s cloud", cl->display);
+	}
 	sess_close(&s);
+	json_out_bool("ok", 1);
+	json_out_end();
 	return EXIT_OK;
 }
 
@@ -321,6 +327,7 @@ main_check(int argc, char *argv[])
 		{ "wait", 'w', "SECS", "broker" },
 		{ "cert", 'C', "PATH", "register" },
 		{ "debug", 'd', NULL, NULL },
+		{ "json", 'j', NULL, "cloud doctor" },
 		OPT_PROFILE(NULL),
 		OPT_END
 	};
@@ -357,6 +364,12 @@ main_check(int argc, char *argv[])
 		    c->id == C_REGISTER ? "only c8y has a device registration" :
 		    c->id == C_TOKEN ? "only c8y gives a token" : "c8y, az or aws");
 
+	/* --json: the document names what it is about first */
+	if (opt_given('j')) {
+		json_out_on();
+		json_out_str("cloud", cl->name);
+		json_out_str("profile", opt_profile());
+	}
 	/* A server that hangs up must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Ours, not a key of tedge.toml: taken out before cfg_load warns
