@@ -419,20 +419,6 @@ test_must_be_empty () {
 	return 1
 }
 
-# test_json FILE EXPR: FILE is one JSON document on one line (--json),
-# strictly parsed, and EXPR, Python with the document as d, is true.
-test_json () {
-	test $# = 2 || BUG "test_json needs 2 parameters"
-	test_line_count = 1 "$1" || return 1
-	python3 -c '
-import json, sys
-d = json.loads(open(sys.argv[1], encoding="utf-8").read(),
-    parse_constant=lambda c: sys.exit("not JSON: " + c))
-if not eval(sys.argv[2]):
-    sys.exit("false for %s: %s" % (sys.argv[1], json.dumps(d, indent=1)))
-' "$1" "$2"
-}
-
 # test_line_count OP N FILE, e.g. test_line_count = 3 out
 test_line_count () {
 	local n
@@ -442,6 +428,20 @@ test_line_count () {
 	echo "test_line_count: line count for $3 !$1 $2 (it is $n):" >&2
 	cat "$3" >&2
 	return 1
+}
+
+# test_json FILE EXPR: FILE is one JSON document on one line (--json),
+# strictly parsed, and EXPR, Python with the document as d, is true.
+test_json () {
+	test $# = 2 || BUG "test_json needs 2 parameters"
+	test_line_count "=" 1 "$1" || return 1
+	python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1], encoding="utf-8").read(),
+    parse_constant=lambda c: sys.exit("not JSON: " + c))
+if not eval(sys.argv[2]):
+    sys.exit("false for %s: %s" % (sys.argv[1], json.dumps(d, indent=1)))
+' "$1" "$2"
 }
 
 # test_mode MODE FILE: octal permission bits, leading zeros optional
