@@ -60,12 +60,14 @@ seed="$TEST_DIRECTORY/t7000"
 
 # fresh_machine: the machine as after a boot, its packages as installed:
 # /etc as the machine has it (changes on a new tmpfs), /run empty, the
-# broker's state and log directories empty and the broker's.
+# broker's state and log directories empty and the broker's; no
+# /etc/tedge, whatever the bench machine's own holds.
 fresh_machine () {
 	for m in /var/log/mosquitto /var/lib/mosquitto /run /etc /mnt; do
 		! mountpoint -q "$m" || umount -l "$m" || return 1
 	done &&
 	svc_overlay_etc &&
+	rm -rf /etc/tedge &&
 	for m in /var/log/mosquitto /var/lib/mosquitto; do
 		mount -t tmpfs -o mode=0755 tmpfs "$m" &&
 		chown mosquitto "$m" || return 1
