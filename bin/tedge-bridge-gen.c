@@ -405,14 +405,14 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	/* The certificate path first: a bad one would read as a missing
 	 * device id. Basic authentication has no certificate: the id is
 	 * the one set. */
-	cert = basic ? NULL : value(c, "device.cert_path");
-	key = basic ? NULL : value(c, "device.key_path");
+	cert = basic ? NULL : value(c, cl->cert_key);
+	key = basic ? NULL : value(c, cl->key_key);
 	/* thin-edge's rules for a device id (reference cert §0.5), the key's
 	 * check, leave nothing mosquitto could misread in a topic or a
 	 * client id. Missing, it is what `tedge connect` says first: the
 	 * message, not a cause under ours, as for the endpoint. */
-	if (!(id = value(c, "device.id")))
-		die("%s", basic ? keep(cfg_missing("device.id")) :
+	if (!(id = value(c, cl->id_key)))
+		die("%s", basic ? keep(cfg_missing(cl->id_key)) :
 		    "No certificate has been attached to that device, so it has no device id.\n"
 		    "    Run `tedge cert create --device-id <id>` to make one.");
 	/* The user and password from the file only (never argv or the
@@ -423,7 +423,7 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	root = value(c, cl->root_key);
 	if (!root || (!basic && (!cert || !key))) {
 		err_push("'%s' has no value", !root ? cl->root_key :
-		    !cert ? "device.cert_path" : "device.key_path");
+		    !cert ? cl->cert_key : cl->key_key);
 		fail();
 	}
 	/* Decided when the file is made, as thin-edge does: the path may be
@@ -604,9 +604,9 @@ gen_local(struct cfg *c, struct buf *b)
  * over.
  */
 static void
-give_to_broker(struct cfg *c)
+give_to_broker(struct cfg *c, const struct cloud *cl)
 {
-	static const char *const keys[] = { "device.cert_path", "device.key_path" };
+	const char *const keys[] = { cl->cert_key, cl->key_key };
 	struct stat st;
 	const char *p;
 	uid_t uid;
@@ -758,10 +758,69 @@ describe(const char *dir, const char *name, int others)
 	return file_op(dir, cl->bridge_file, 0);
 }
 
+/* Two values of the same key in two profiles are the same: unset too. */
+static int
+same(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
+}
+
+/* The value of key in the profile p (NULL: the cloud's own), kept; NULL
+ * when unset or unreadable. */
+static char *
+profile_value(struct cfg *c, const char *p, const char *key)
+{
+	char *v = NULL;
+
+	if (cfg_profile(c, p) < 0 || cfg_get_str(c, key, &v) != 0)
+		v = NULL;
+	err_clear();
+	return keep(v);
+}
+
 /*
- * --check, before connect: thin-edge's check across the cloud's profiles
- * (reference profiles §4): no two (the cloud's own included) share a
- * topic prefix, nor, for c8y, a proxy.bind.port.
+ * thin-edge's first check across profiles: two of them with the same URL
+ * (unset counts) and the same device id are one device twice. names:
+ * the n profiles; the cloud's own is 0 in the arrays of n + 1.
+ */
+static void
+check_devices(struct cfg *c, const struct cloud *cl, char **names, size_t n)
+{
+	char **url = xcalloc(n + 1, sizeof(*url)), **id = xcalloc(n + 1, sizeof(*id));
+	size_t a, b, j;
+	struct buf uk = { NULL, 0, 0 }, ik = { NULL, 0, 0 };
+	const struct cloud *pc;
+
+	for (j = 0; j <= n; j++) {
+		url[j] = profile_value(c, j ? names[j - 1] : NULL, cl->url_key);
+		id[j] = profile_value(c, j ? names[j - 1] : NULL, cl->id_key);
+	}
+	for (a = 0; a <= n; a++)
+		for (b = a + 1; b <= n; b++) {
+			if (!same(url[a], url[b]) || !same(id[a], id[b]))
+				continue;
+			for (j = a; j <= n; j++) {
+				if (j != a && (!same(url[a], url[j]) || !same(id[a], id[j])))
+					continue;
+				pc = j ? cloud_profile(cl, names[j - 1], NULL) : cl;
+				bput(&uk, "%s%s", uk.len ? ", " : "", pc->url_key);
+				bput(&ik, "%s%s", ik.len ? ", " : "", pc->id_key);
+			}
+			err_push("You have matching URLs and device IDs for different profiles.\n\n"
+			    "%s are set to the same value, but so are %s.\n\n"
+			    "Each cloud profile requires either a unique URL or unique device ID, "
+			    "so it corresponds to a unique device in the associated cloud.", uk.p, ik.p);
+			unsetenv("TEDGE_ERROR_CONTEXT");
+			die("failed to connect to %s cloud.", cl->display);
+		}
+	free(url), free(id);
+}
+
+/*
+ * --check, before connect: thin-edge's checks across the cloud's profiles
+ * (reference profiles §4), in its order: no two (the cloud's own included)
+ * are the same device (URL and device id), share a topic prefix, nor, for
+ * c8y, a proxy.bind.port.
  */
 static void
 check_profiles(struct cfg *c, const struct cloud *cl)
@@ -770,15 +829,12 @@ check_profiles(struct cfg *c, const struct cloud *cl)
 	size_t i = (size_t)(cl - clouds), n, j, a, b, s, ns = strcmp(cl->name, "c8y") ? 1 : 2;
 	char **names = cfg_profiles(c, i, &n), **v, *key;
 
+	check_devices(c, cl, names, n);
 	v = xcalloc((n + 1) * 2, sizeof(*v));
 	for (j = 0; j <= n; j++)
 		for (s = 0; s < ns; s++) {
-			key = xasprintf("%s.%s", cl->name, sfx[s]);
-			if (cfg_profile(c, j ? names[j - 1] : NULL) < 0 ||
-			    cfg_get_str(c, key, &v[2 * j + s]) < 0)
-				v[2 * j + s] = NULL;
-			keep(key);
-			keep(v[2 * j + s]);
+			key = keep(xasprintf("%s.%s", cl->name, sfx[s]));
+			v[2 * j + s] = profile_value(c, j ? names[j - 1] : NULL, key);
 		}
 	for (s = 0; s < ns; s++)
 		for (a = 0; a <= n; a++)
@@ -890,7 +946,7 @@ main_bridge_gen(int argc, char *argv[])
 			die("Directory Error. Check permissions for %s.", mdir);
 		path = keep(path_join(mdir, file));
 		if (cl && !basic)
-			give_to_broker(&c);
+			give_to_broker(&c, cl);
 	} else if (made && output) {
 		path = keep(xstrdup(output));
 	}

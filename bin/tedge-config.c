@@ -131,8 +131,8 @@ cmd_get(int argc, char **argv)
 		die("failed to get the configuration value for key: '%s'", argv[0]);
 	if (r > 0) {
 		if (k->type == CFG_DEVICE_ID)
-			fputs("The provided config key: 'device.id' is not configured: The device id is read from the device certificate.\n"
-			    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.\n", stderr);
+			fprintf(stderr, "The provided config key: '%s' is not configured: The device id is read from the device certificate.\n"
+			    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.\n", argv[0]);
 		else
 			fprintf(stderr, "The provided config key: '%s' is not set\n", argv[0]);
 		cfg_free(&c);
@@ -287,12 +287,15 @@ cmd_write(enum op op, int argc, char **argv)
 		FAIL();
 #undef FAIL
 	if (op == OP_SET && k->type == CFG_DEVICE_ID) {
-		char *cert = NULL;
-		if (cfg_get_str(&c, "device.cert_path", &cert) == 0 && access(cert, F_OK) == 0)
+		/* device.id's certificate is device.cert_path, c8y.device.id's
+		 * c8y.device.cert_path */
+		char *cert = NULL, *ck = xasprintf("%.*scert_path", (int)strlen(k->name) - 2, k->name);
+		if (cfg_get_str(&c, ck, &cert) == 0 && access(cert, F_OK) == 0)
 			has_cert = 1;
 		if (has_cert)
-			warn("device.id is read from the certificate %s; the value set is used only while there is no certificate.", cert);
-		free(cert);
+			warn("%s is read from the certificate %s; the value set is used only while there is no certificate.",
+			    k->name, cert);
+		free(cert), free(ck);
 	}
 	free(cur), free(val), free(sv);
 	cfg_free(&c);

@@ -9,15 +9,18 @@
 
 const struct cloud clouds[] = {
 	{ "c8y", "Cumulocity", "c8y.url", "c8y.mqtt", "c8y.root_cert_path",
-	  "c8y.bridge.keepalive_interval", "c8y-bridge.conf", "Cumulocity", "true",
+	  "c8y.bridge.keepalive_interval", "c8y.device.id", "c8y.device.cert_path",
+	  "c8y.device.key_path", "c8y-bridge.conf", "Cumulocity", "true",
 	  "c8y/s/uat", "c8y/s/dat",
 	  "Upload the certificate using `tedge cert upload c8y`", NULL, "c8y" },
 	{ "az", "Azure", "az.url", "az.url", "az.root_cert_path",
-	  "az.bridge.keepalive_interval", "az-bridge.conf", "Azure", "false",
+	  "az.bridge.keepalive_interval", "device.id", "device.cert_path", "device.key_path",
+	  "az-bridge.conf", "Azure", "false",
 	  "az/twin/GET/?$rid=1", "az/twin/res/#",
 	  "Register the certificate (or the CA that signed it) with the IoT Hub", NULL, "az" },
 	{ "aws", "Aws", "aws.url", "aws.url", "aws.root_cert_path",
-	  "aws.bridge.keepalive_interval", "aws-bridge.conf", "Aws", "false",
+	  "aws.bridge.keepalive_interval", "device.id", "device.cert_path", "device.key_path",
+	  "aws-bridge.conf", "Aws", "false",
 	  "aws/test-connection", "aws/connection-success",
 	  "Register the certificate with AWS IoT and attach a policy to it", NULL, "aws" },
 };
@@ -58,11 +61,16 @@ cloud_health_topic(const struct cloud *cl)
 	return xasprintf("te/device/main/service/mosquitto-%s-bridge/status/health", cl->prefix);
 }
 
-/* The key k of cl (c8y.url) as the profile p spells it. */
+/* The key k of cl (c8y.url) as the profile p spells it; one that is no
+ * cloud's (device.id) as it is. */
 static const char *
 pkey(const struct cloud *cl, const char *k, const char *p)
 {
-	return xasprintf("%s.profiles.%s%s", cl->name, p, k + strlen(cl->name));
+	size_t n = strlen(cl->name);
+
+	if (strncmp(k, cl->name, n) || k[n] != '.')
+		return k;
+	return xasprintf("%s.profiles.%s%s", cl->name, p, k + n);
 }
 
 /* A topic of cl (c8y/s/uat) under the prefix p. */
@@ -96,6 +104,9 @@ cloud_profile(const struct cloud *cl, const char *p, const char *prefix)
 		n->mqtt_key = pkey(cl, cl->mqtt_key, p);
 		n->root_key = pkey(cl, cl->root_key, p);
 		n->keepalive_key = pkey(cl, cl->keepalive_key, p);
+		n->id_key = pkey(cl, cl->id_key, p);
+		n->cert_key = pkey(cl, cl->cert_key, p);
+		n->key_key = pkey(cl, cl->key_key, p);
 		n->bridge_file = xasprintf("%s@%s-bridge.conf", cl->name, p);
 		n->local_id = xasprintf("%s@%s", cl->local_id, p);
 	}

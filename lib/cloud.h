@@ -17,6 +17,9 @@ struct cloud {
 	const char *mqtt_key;	/* the endpoint's key (host[:port]): c8y.mqtt */
 	const char *root_key;	/* root certificates: file or hashed directory */
 	const char *keepalive_key;
+	/* the device's id, certificate and key in this cloud: c8y.device.*
+	 * (a profile's own, device.* unless set), device.* for az and aws */
+	const char *id_key, *cert_key, *key_key;
 	const char *bridge_file;	/* in <config-dir>/mosquitto-conf/ */
 	const char *local_id;	/* the bridge's local_clientid */
 	const char *cleansession;	/* the bridge's cleansession */

@@ -658,23 +658,34 @@ int
 cfg_get(struct cfg *c, const struct cfg_key *k, char **out)
 {
 	char *url, *cn, *cert;
-	int r;
+	int r, e = 0;
 
 	if (k->type == CFG_DEVICE_ID) {
-		/* The certificate is the truth; a stored id only stands in
-		 * while there is none. */
-		if ((r = cfg_get_str(c, "device.cert_path", &cert)) < 0)
-			return -1;
-		cn = r == 0 ? pem_cert_cn(cert) : NULL;
+		/* The certificate is the truth (device.id's the CN of
+		 * device.cert_path, c8y.device.id's of c8y.device.cert_path);
+		 * a stored id only stands in while there is none, and
+		 * c8y.device.id's is then device.id. */
+		cert = xasprintf("%.*scert_path", (int)(strlen(k->name) - 2), k->name);
+		r = cfg_get_str(c, cert, &url);
 		free(cert);
+		if (r < 0)
+			return -1;
+		cn = NULL;
+		if (r == 0) {
+			cn = pem_cert_cn(url);
+			e = errno;
+			free(url);
+		}
 		if (cn) {
 			*out = cn;
 			return 0;
 		}
-		if (r == 0 && errno != ENOENT)
-			return err_push("Derivation for `device.id` failed");
+		if (r == 0 && e != ENOENT)
+			return err_push("Derivation for `%s` failed", k->name);
 		err_clear();
-		return explicit_value(c, k, out);
+		if ((r = explicit_value(c, k, out)) <= 0 || k->dkind != CFG_KEY)
+			return r;
+		return cfg_get(c, key_by_name(k->dflt), out);
 	}
 	r = explicit_value(c, k, out);
 	if (r <= 0)

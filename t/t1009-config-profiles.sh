@@ -113,6 +113,27 @@ test_expect_success 'list --json has the profiles'\'' keys as list has them' '
 	test_json out "all(k.startswith(\"c8y.profiles.foo.\") for k in d)"
 '
 
+test_expect_success OPENSSL 'a profile'\''s own certificate: cert create c8y --profile, its device id' '
+	tedge-config set c8y.profiles.foo.device.cert_path "$TRASH_DIRECTORY/foo.pem" &&
+	tedge-config set c8y.profiles.foo.device.key_path "$TRASH_DIRECTORY/foo.key" &&
+	tedge-cert create c8y --profile foo --device-id foo-device >/dev/null &&
+	test_path_is_file foo.pem &&
+	test_path_is_file foo.key &&
+	echo foo-device >expect &&
+	tedge-config get c8y.profiles.foo.device.id >actual &&
+	test_cmp expect actual &&
+	TEDGE_CLOUD_PROFILE=foo tedge-config get c8y.device.id >actual &&
+	test_cmp expect actual &&
+	tedge-cert show c8y --profile foo >out &&
+	test_grep "^Subject:       CN=foo-device," out &&
+	test_expect_code 1 tedge-config get c8y.device.id 2>err &&
+	test_grep "key: .c8y.device.id. is not configured" err &&
+	tedge-cert remove c8y --profile foo >/dev/null &&
+	test_path_is_missing foo.pem &&
+	tedge-config unset c8y.profiles.foo.device.cert_path &&
+	tedge-config unset c8y.profiles.foo.device.key_path
+'
+
 test_expect_success 'unset and add on a profile key' '
 	tedge-config add c8y.profiles.foo.smartrest.templates t1,t2 &&
 	echo "[\"t1\", \"t2\"]" >expect &&

@@ -320,4 +320,47 @@ test_expect_success '--check: profiles sharing a prefix or (c8y) a proxy port ar
 	tedge-bridge-gen --check aws --profile b >/dev/null
 '
 
+test_expect_success '--check: two profiles that are one device (same URL, same device id) are refused' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	tedge-config set c8y.profiles.two.url example.cumulocity.com &&
+	test_expect_code 1 tedge-bridge-gen --check c8y >out 2>err &&
+	cat >expect <<-\EOT &&
+	Error: failed to connect to Cumulocity cloud.
+
+	Caused by:
+	    You have matching URLs and device IDs for different profiles.
+	    
+	    c8y.url, c8y.profiles.two.url are set to the same value, but so are c8y.device.id, c8y.profiles.two.device.id.
+	    
+	    Each cloud profile requires either a unique URL or unique device ID, so it corresponds to a unique device in the associated cloud.
+	EOT
+	test_cmp expect err &&
+	test_must_be_empty out
+'
+
+test_expect_success 'a profile with its own certificate: its own device id, the bridge uses both' '
+	export TEDGE_CONFIG_DIR="$TRASH_DIRECTORY/prof" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TEDGE_CONFIG_DIR/two.key" -out "$TEDGE_CONFIG_DIR/two.pem" \
+		-days 30 -subj /CN=two-device 2>/dev/null &&
+	tedge-config set c8y.profiles.two.device.cert_path "$TEDGE_CONFIG_DIR/two.pem" &&
+	tedge-config set c8y.profiles.two.device.key_path "$TEDGE_CONFIG_DIR/two.key" &&
+	echo two-device >expect &&
+	tedge-config get c8y.profiles.two.device.id >actual &&
+	test_cmp expect actual &&
+	tedge-config get c8y.device.id >actual &&
+	echo my-device >expect &&
+	test_cmp expect actual &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen --check c8y --profile two >actual &&
+	grep -x "remote_clientid two-device" actual &&
+	grep -x "bridge_certfile $TEDGE_CONFIG_DIR/two.pem" actual &&
+	grep -x "bridge_keyfile $TEDGE_CONFIG_DIR/two.key" actual &&
+	PATH="$PWD/fakebin:$PATH" tedge-bridge-gen c8y >actual &&
+	grep -x "remote_clientid my-device" actual &&
+	grep -x "bridge_certfile $TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem" actual &&
+	tedge-config unset c8y.profiles.two.device.cert_path &&
+	tedge-config unset c8y.profiles.two.device.key_path &&
+	tedge-config set c8y.profiles.two.url two.example.com
+'
+
 test_done

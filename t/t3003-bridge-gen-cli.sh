@@ -134,10 +134,10 @@ test_expect_success 'a certificate that is not PEM: the derivation fails, in ted
 	test_expect_code 1 tedge-bridge-gen c8y >out 2>err &&
 	test_must_be_empty out &&
 	cat >expect <<-EOF &&
-	Error: failed to get the configuration value for key: '\''device.id'\''
+	Error: failed to get the configuration value for key: '\''c8y.device.id'\''
 
 	Caused by:
-	    0: Derivation for \`device.id\` failed
+	    0: Derivation for \`c8y.device.id\` failed
 	    1: $TEDGE_CONFIG_DIR/device-certs/tedge-certificate.pem: no PEM certificate found
 	EOF
 	test_cmp expect err &&

@@ -88,7 +88,7 @@ test_expect_success SSL_CERTS_DIR 'no device id: thin-edge'\''s words for a key 
 	tedge-config unset device.id &&
 	test_when_finished "tedge-config set device.id basic1" &&
 	test_must_fail tedge-bridge-gen c8y 2>err &&
-	test_grep "Required configuration item is not provided '\''device.id'\''" err
+	test_grep "Required configuration item is not provided '\''c8y.device.id'\''" err
 '
 
 test_expect_success SSL_CERTS_DIR 'a credentials file its group or others may read: refused, what to run' '

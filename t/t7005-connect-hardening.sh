@@ -100,7 +100,7 @@ test_expect_success 'a key swapped for a link to a root file: refused, the file 
 	mv "$C/device-certs/tedge-private-key.pem" key.saved &&
 	as_broker ln -s "$TRASH_DIRECTORY/victim" "$C/device-certs/tedge-private-key.pem" &&
 	test_expect_code 1 tedge-bridge-gen c8y --write 2>err &&
-	test_grep "mosquitto could not read .device.key_path." err &&
+	test_grep "mosquitto could not read .c8y.device.key_path." err &&
 	test_grep "refusing to follow" err &&
 	echo "root" >expect &&
 	stat -c %U victim >actual &&
@@ -133,7 +133,7 @@ test_expect_success 'a CN the bridge cannot hold: refused before anything is don
 		TEDGE_DEVICE_KEY_PATH="$TRASH_DIRECTORY/red.key" tedge connect c8y >out 2>err &&
 	test_must_be_empty out &&
 	test_grep "^Error: failed to execute \`tedge connect\`.$" err &&
-	test_grep "invalid value for .device.id.: \"Red Device #7\"" err &&
+	test_grep "invalid value for .c8y.device.id.: \"Red Device #7\"" err &&
 	test_path_is_missing "$M/c8y-bridge.conf"
 '
 

@@ -172,7 +172,7 @@ cmd_upload(int argc, char **argv)
 		die_usage("invalid user '%s'", user);
 
 	http = conf("c8y.http");
-	cert_path = conf("device.cert_path");
+	cert_path = conf("c8y.device.cert_path");
 	root_cert_path = conf("c8y.root_cert_path");
 	if (http_trust(root_cert_path) < 0)
 		die("failed to upload root certificate");
@@ -185,7 +185,7 @@ cmd_upload(int argc, char **argv)
 		}
 		die("failed to upload root certificate");
 	}
-	if ((r = cfg_get_str(&cfg, "device.id", &id)) != 0)
+	if ((r = cfg_get_str(&cfg, "c8y.device.id", &id)) != 0)
 		die("failed to upload root certificate");
 	if (!user && (!*(user = ask_user()) || strchr(user, ':')))
 		die_usage("invalid user '%s'", user);

@@ -52,15 +52,15 @@ cmd_create(void)
 	 * tedge.toml (or TEDGE_DEVICE_ID). */
 	if (opt_id) {
 		id = xstrdup(opt_id);
-	} else if ((r = cfg_get_str(&cfg, "device.id", &id)) < 0) {
+	} else if ((r = cfg_get_str(&cfg, DEV("id"), &id)) < 0) {
 		die("failed to read the configuration");
 	} else if (r > 0) {
 		die_usage("No device ID is provided. Use `--device-id <name>` option to specify the device ID.");
 	}
 	if (check_id(id) < 0)
 		die("failed to create a test certificate for the device %s.", id);
-	cert_path = conf("device.cert_path", "failed to read the configuration");
-	key_path = conf("device.key_path", "failed to read the configuration");
+	cert_path = conf(DEV("cert_path"), "failed to read the configuration");
+	key_path = conf(DEV("key_path"), "failed to read the configuration");
 	made[0].path = key_path, made[0].what = "private key";
 	made[0].then = "certificate and private key";
 	made[1].path = cert_path, made[1].what = made[1].then = "certificate";
@@ -182,19 +182,19 @@ cmd_create_csr(void)
 
 	if (opt_id) {
 		id = xstrdup(opt_id);
-	} else if ((r = cfg_get_str(&cfg, "device.id", &id)) != 0) {
+	} else if ((r = cfg_get_str(&cfg, DEV("id"), &id)) != 0) {
 		if (r > 0)
 			err_push("No device ID is provided. Use `--device-id <name>` option to specify the device ID.");
 		die("failed to Generate a Certificate Signing Request.");
 	}
 	if (check_id(id) < 0)
 		die("failed to Generate a Certificate Signing Request.");
-	key_path = conf("device.key_path", "failed to read the configuration");
+	key_path = conf(DEV("key_path"), "failed to read the configuration");
 	if (opt_output) {
 		if (!(out_path = path_clean(opt_output)))
 			die("failed to Generate a Certificate Signing Request.");
 	} else {
-		out_path = conf("device.csr_path", "failed to read the configuration");
+		out_path = conf(DEV("csr_path"), "failed to read the configuration");
 	}
 	if (lock_certs(key_path, key_path, 1) < 0 || !(key = device_key(key_path)) ||
 	    !(rpem = make_csr(key, id, &rlen)))
@@ -210,8 +210,8 @@ cmd_create_csr(void)
 int
 cmd_remove(void)
 {
-	char *cert = conf("device.cert_path", "failed to remove the device certificate");
-	char *key = conf("device.key_path", "failed to remove the device certificate");
+	char *cert = conf(DEV("cert_path"), "failed to remove the device certificate");
+	char *key = conf(DEV("key_path"), "failed to remove the device certificate");
 	char *new = xasprintf("%s.new", cert);
 	int ec, ek;
 

@@ -43,7 +43,7 @@ download_id(void)
 		return xstrdup(opt_id);
 	if (env && *env)
 		return xstrdup(env);
-	if ((r = cfg_get_str(&cfg, "device.id", &id)) < 0)
+	if ((r = cfg_get_str(&cfg, DEV("id"), &id)) < 0)
 		die("failed to read the configuration");
 	if (r == 0)
 		return id;
@@ -164,8 +164,8 @@ cmd_download(void)
 		die("failed to Download a certificate for the device %s", id);
 	what = xasprintf("failed to Download a certificate for the device %s", id);
 	download_otp();
-	cert_path = conf("device.cert_path", what);
-	key_path = conf("device.key_path", what);
+	cert_path = conf(DEV("cert_path"), what);
+	key_path = conf(DEV("key_path"), what);
 	if (lock_certs(key_path, cert_path, 1) < 0 || !(key = device_key(key_path)))
 		die("%s", what);
 	if (opt_csr) {
@@ -173,7 +173,7 @@ cmd_download(void)
 		if (!(csr = fs_read(opt_csr, 1 << 16, &len)))
 			die("%s", what);
 	} else {
-		csr_path = conf("device.csr_path", what);
+		csr_path = conf(DEV("csr_path"), what);
 		if (!(csr = make_csr(key, id, &len)) || fs_write_atomic(csr_path, csr, len, 0444) < 0)
 			die("%s", what);
 		free(csr_path);

@@ -54,15 +54,16 @@ static const char usage_text[] =
 "Create and manage the device certificate.\n"
 "\n"
 "Commands:\n"
-"  create [--device-id ID]       Create a self-signed device certificate\n"
-"  create-csr [--device-id ID] [--output-path PATH]\n"
+"  create [CLOUD] [--device-id ID]\n"
+"                                Create a self-signed device certificate\n"
+"  create-csr [CLOUD] [--device-id ID] [--output-path PATH]\n"
 "                                Create a certificate signing request\n"
-"  show [--cert-path PATH] [--new] [--json]\n"
+"  show [CLOUD] [--cert-path PATH] [--new] [--json]\n"
 "                                Show the device certificate, if any\n"
 "  needs-renewal [CLOUD] [--cert-path PATH] [--new]\n"
 "                                Exit 0 when the certificate is due for renewal, 1 when\n"
 "                                not, 2 when it cannot be read\n"
-"  remove [--new]                Remove the device certificate (--new: only <cert>.new)\n"
+"  remove [CLOUD] [--new]        Remove the device certificate (--new: only <cert>.new)\n"
 "  renew                         Renew the self-signed device certificate, in place\n"
 "  renew CLOUD [--ca c8y|self-signed] [--csr-path PATH]\n"
 "                                Renew it into <cert>.new, which connect then takes\n"
@@ -72,6 +73,9 @@ static const char usage_text[] =
 "  upload c8y [--user USER] [--password-stdin]\n"
 "                                Upload the certificate to Cumulocity's trusted certificates\n"
 "  use-new CLOUD [--offline]     Take <cert>.new once the cloud accepts it (what connect runs)\n"
+"\n"
+"CLOUD c8y: its keys, c8y.device.cert_path and the others (those of --profile),\n"
+"which are device.* unless set.\n"
 "\n"
 "Options:\n"
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
@@ -186,8 +190,8 @@ run_tool(const char *prog, const char *const *args, const struct spawn_io *io,
 #define CLOUD "the following required arguments were not provided:\n  <CLOUD>"
 enum { C_CREATE, C_CSR, C_SHOW, C_REMOVE, C_RENEW, C_UPLOAD, C_NEEDS, C_DOWNLOAD, C_USE_NEW };
 static const struct cmd subcmds[] = {
-	{ "create", C_CREATE, 0, 0, NULL }, { "create-csr", C_CSR, 0, 0, NULL },
-	{ "show", C_SHOW, 0, 0, NULL }, { "remove", C_REMOVE, 0, 0, NULL },
+	{ "create", C_CREATE, 0, 1, NULL }, { "create-csr", C_CSR, 0, 1, NULL },
+	{ "show", C_SHOW, 0, 1, NULL }, { "remove", C_REMOVE, 0, 1, NULL },
 	{ "renew", C_RENEW, 0, 1, NULL }, { "upload", C_UPLOAD, 0, -1, NULL },
 	{ "needs-renewal", C_NEEDS, 0, 1, NULL }, { "download", C_DOWNLOAD, 1, 1, CLOUD },
 	{ "use-new", C_USE_NEW, 1, 1, CLOUD },

@@ -56,8 +56,8 @@ int
 cmd_use_new(void)
 {
 	static const char what[] = "failed to use the new certificate";
-	char *cert_path = conf("device.cert_path", what);
-	char *key_path = conf("device.key_path", what);
+	char *cert_path = conf(DEV("cert_path"), what);
+	char *key_path = conf(DEV("key_path"), what);
 	char *new_path = xasprintf("%s.new", cert_path), *why = NULL;
 	int i, ok = 0, rc = EXIT_OK;
 

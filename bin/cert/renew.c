@@ -129,8 +129,8 @@ static int
 renew_new(const char *cloud)
 {
 	static const char what[] = "failed to renew the device certificate";
-	char *cert_path = conf("device.cert_path", what);
-	char *key_path = conf("device.key_path", what);
+	char *cert_path = conf(DEV("cert_path"), what);
+	char *key_path = conf(DEV("key_path"), what);
 	char *new_path = xasprintf("%s.new", cert_path), *pem = NULL, *csr, *jwt, *id;
 	static const char *const args[] = { "reenroll", "c8y", NULL };
 	const char *ca = opt_ca;
@@ -192,8 +192,8 @@ cmd_renew(void)
 
 	if (opt_cloud || opt_ca)
 		return renew_new(opt_cloud ? opt_cloud : "c8y");
-	cert_path = conf("device.cert_path", what);
-	key_path = conf("device.key_path", what);
+	cert_path = conf(DEV("cert_path"), what);
+	key_path = conf(DEV("key_path"), what);
 	current(cert_path, key_path, &old, &key, what);
 	snprintf(notself, sizeof(notself),
 	    "This certificate %s is not a self-signed certificate", cert_path);

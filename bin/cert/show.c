@@ -37,7 +37,7 @@ cert_file(const char *what)
 		if (!(path = path_clean(opt_cert)))
 			die("%s", what);
 	} else {
-		path = conf("device.cert_path", what);
+		path = conf(DEV("cert_path"), what);
 	}
 	if (!opt_new)
 		return path;

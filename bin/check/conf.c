@@ -87,8 +87,8 @@ device_free(struct run *run)
 int
 device_paths(struct run *run, const struct cloud *cl)
 {
-	if (run_conf(run, "device.cert_path", &run->dev.cert) != 0 ||
-	    run_conf(run, "device.key_path", &run->dev.key) != 0)
+	if (run_conf(run, cl ? cl->cert_key : "device.cert_path", &run->dev.cert) != 0 ||
+	    run_conf(run, cl ? cl->key_key : "device.key_path", &run->dev.key) != 0)
 		return err_push("cannot read the paths of the device certificate and key");
 	if (cl && run_conf(run, cl->root_key, &run->dev.root) != 0)
 		return err_push("'%s' has no value", cl->root_key);
@@ -236,11 +236,11 @@ device_load(struct run *run, const struct cloud *cl)
 	} else if (device_check(run, cl) < 0 || cn_check(run) < 0) {
 		return -1;
 	}
-	if ((r = cfg_get_str(&run->cfg, "device.id", &id)) != 0 || !*id) {
+	if ((r = cfg_get_str(&run->cfg, cl->id_key, &id)) != 0 || !*id) {
 		if (r == 0)
 			free(id);
 		if (run->dev.basic)
-			return err_push("%s", (char *)keep(run, cfg_missing("device.id")));
+			return err_push("%s", (char *)keep(run, cfg_missing(cl->id_key)));
 		if (r >= 0)
 			err_push("the device certificate %s has no common name", run->dev.cert);
 		set_problem(run, "the device id cannot be read");

@@ -183,7 +183,8 @@ use_cert(struct run *run)
 	char *id, *cn, *qid, *qcn;
 	int r;
 
-	if ((r = cfg_get_str(&run->cfg, "device.id", &id)) != 0 || !*id) {
+	/* register is c8y's only */
+	if ((r = cfg_get_str(&run->cfg, "c8y.device.id", &id)) != 0 || !*id) {
 		if (r == 0)
 			free(id);
 		if (r >= 0)
