@@ -9,11 +9,12 @@ PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-http bin/tedge-
 	bin/tedge-check
 # Links to bin/tedge, which has these programs linked in (bin/builtin.h).
 LINKS = bin/tedge-config bin/tedge-bridge-gen bin/tedge-svc
-SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew
+SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew \
+	bin/tedge-mqtt
 HELPERS = t/helper/tedge-test t/helper/toml-dump standin/c8y-responder
 MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man/tedge-bridge-gen.1 \
 	man/tedge-svc.1 man/tedge-check.1 man/tedge-connect.1 man/tedge-disconnect.1 \
-	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1
+	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1 man/tedge-mqtt.1
 
 # libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
