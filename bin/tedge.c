@@ -35,6 +35,7 @@ static const struct {
 	{ "svc", "Start, stop and enable services on any init system", main_svc },
 	{ "check", "Check the broker, the bridge and the cloud connection", NULL },
 	{ "mqtt", "Publish a message on a topic and subscribe a topic", NULL },
+	{ "completions", "Print the shell completion script (bash, zsh)", NULL },
 };
 
 static void
