@@ -14,7 +14,13 @@ MOSQ=/usr/sbin/mosquitto
 test -x "$MOSQ" || MOSQ=$(command -v mosquitto)
 if ! test_have_prereq MOSQUITTO,MOSQ_CLIENTS,OPENSSL; then
 	skip_all="needs mosquitto, mosquitto_sub, mosquitto_pub and openssl: missing $test_missing_prereq_"
-	test_done
+	test_expect_success 'the shell syntax in the paths ran nowhere' '
+	test_path_is_missing pwned &&
+	test_path_is_missing "$pki/pwned" &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/pwned"
+'
+
+test_done
 fi
 
 # The shell under test; with TEST_BUSYBOX_PATH, BusyBox is sh on PATH.
@@ -151,7 +157,7 @@ test_expect_success 'through the dispatcher: tedge mqtt pub and sub' '
 '
 
 test_expect_success 'nothing listening: exit 1, what failed and where' '
-	test_when_finished "tedge-config set mqtt.client.port \"$P\"" &&
+	test_when_finished "tedge-config set mqtt.client.port \"\$P\"" &&
 	tedge-config set mqtt.client.port "$X" &&
 	test_expect_code 1 mqtt pub -q 1 t/x m >out 2>err &&
 	test_must_be_empty out &&
@@ -267,8 +273,8 @@ test_expect_success 'TLS: ca_dir instead of ca_file; a live round trip' '
 '
 
 test_expect_success 'TLS without the client certificate: refused, exit 1, said so' '
-	test_when_finished "tedge-config set mqtt.client.auth.cert_file \"$pki/client.pem\" &&
-		tedge-config set mqtt.client.auth.key_file \"$pki/client.key\"" &&
+	test_when_finished "tedge-config set mqtt.client.auth.cert_file \"\$pki/client.pem\" &&
+		tedge-config set mqtt.client.auth.key_file \"\$pki/client.key\"" &&
 	tedge-config unset mqtt.client.auth.cert_file &&
 	tedge-config unset mqtt.client.auth.key_file &&
 	broker tls &&
@@ -280,11 +286,18 @@ test_expect_success 'TLS without the client certificate: refused, exit 1, said s
 '
 
 test_expect_success 'TLS to the plain listener: fails, exit 1' '
+	test_cmp "$pki/client.pem" "$(tedge-config get mqtt.client.auth.cert_file)" &&
 	tedge-config set mqtt.client.port "$P" &&
 	broker plain &&
 	test_expect_code 1 mqtt sub t/x -W 5 >out 2>err &&
 	test_must_be_empty out &&
 	test_grep "^Error: failed to subscribe to the topic \"t/x\"" err
+'
+
+test_expect_success 'the shell syntax in the paths ran nowhere' '
+	test_path_is_missing pwned &&
+	test_path_is_missing "$pki/pwned" &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/pwned"
 '
 
 test_done
