@@ -9,11 +9,12 @@ PROGS = bin/tedge bin/tedge-config bin/tedge-cert bin/tedge-cert-http bin/tedge-
 	bin/tedge-check
 # Links to bin/tedge, which has these programs linked in (bin/builtin.h).
 LINKS = bin/tedge-config bin/tedge-bridge-gen bin/tedge-svc
-SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew
+SCRIPTS = bin/tedge-connect bin/tedge-disconnect bin/tedge-reconnect bin/tedge-init bin/tedge-renew \
+	bin/tedge-mqtt bin/tedge-completions
 HELPERS = t/helper/tedge-test t/helper/toml-dump standin/c8y-responder
 MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man/tedge-bridge-gen.1 \
 	man/tedge-svc.1 man/tedge-check.1 man/tedge-connect.1 man/tedge-disconnect.1 \
-	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1
+	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1 man/tedge-mqtt.1 man/tedge-completions.1
 
 # libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
@@ -298,6 +299,12 @@ demo: deps
 	$(MAKE) all helpers
 	sh scripts/demo
 
+# Shell completion: what `tedge completions` prints (the tree's, run here;
+# it names no path), which asks the programs at each TAB. bash-completion
+# loads a file by the command's name: one link for each tedge-COMMAND.
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
+
 # The programs find libtedge.so.0 in BINDIR/../lib/tedge (their rpath).
 install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BINDIR)/../lib/tedge \
@@ -314,6 +321,12 @@ install: all install-init
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tedge/tedge.toml ] || \
 		install -m 644 etc/tedge.toml $(DESTDIR)$(SYSCONFDIR)/tedge/tedge.toml
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	bin/tedge-completions bash >$(DESTDIR)$(BASHCOMPDIR)/tedge
+	bin/tedge-completions zsh >$(DESTDIR)$(ZSHCOMPDIR)/_tedge
+	for n in $$(sed -n 's/^complete .* _tedge tedge //p' $(DESTDIR)$(BASHCOMPDIR)/tedge); do \
+		ln -sf tedge $(DESTDIR)$(BASHCOMPDIR)/$$n || exit 1; \
+	done
 
 # install, stripped as bench/size counts the programs (SPEC §10): the ELFs
 # by strip, the sh programs by scripts/strip-sh (their comment lines).
@@ -328,6 +341,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(BINDIR)/../lib/tedge
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
 	rm -rf $(DESTDIR)$(INITDIR)
+	-for n in $$(sed -n 's/^complete .* _tedge //p' $(DESTDIR)$(BASHCOMPDIR)/tedge); do \
+		rm -f $(DESTDIR)$(BASHCOMPDIR)/$$n; \
+	done
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_tedge
 
 # The init/ definitions, for tedge-svc install: @SBINDIR@ (mosquitto's),
 # @SYSCONFDIR@ and @BINDIR@ (the toolkit's) filled in, modes kept.

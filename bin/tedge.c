@@ -34,6 +34,8 @@ static const struct {
 	{ "bridge-gen", "Print or write the mosquitto bridge configuration", main_bridge_gen },
 	{ "svc", "Start, stop and enable services on any init system", main_svc },
 	{ "check", "Check the broker, the bridge and the cloud connection", NULL },
+	{ "mqtt", "Publish a message on a topic and subscribe a topic", NULL },
+	{ "completions", "Print the shell completion script (bash, zsh)", NULL },
 };
 
 static void
