@@ -12,7 +12,7 @@ dir=${1:?usage: svc-systemd-root.sh DIR}
 release=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null || :)
 # the package's Depends (debian/control, and ${shlibs:Depends} of the
 # programs) that minbase lacks: t8000 checks the root has them
-packages=systemd,systemd-sysv,dbus,mosquitto,mosquitto-clients,libmosquitto1,libssl3,libcurl4,libjson-c5
+packages=systemd,systemd-sysv,dbus,mosquitto,mosquitto-clients,libmosquitto1,libssl3,libcurl4,libjson-c5,ca-certificates
 stamp="$release $packages"
 if [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$stamp" ]; then
 	exit 0
