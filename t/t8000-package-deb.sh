@@ -16,7 +16,10 @@ higher version, upgrades it: tedge.toml, the certificate, the key and the
 bridge file stay byte for byte, mosquitto is not restarted. remove keeps
 the configuration and stops nothing; purge takes what the installation
 made and the generated mosquitto files, keeps the device'"'"'s certificate
-and key, and says so.
+and key, and says so. Last, the same in a chroot of that root, as an
+image is built: no init system running (tedge init then installs the
+toolkit'"'"'s SysV script for mosquitto, which the purge takes) and no /proc
+(the programs find their library all the same).
 
 Skipped under make sanitize and make valgrind: the package is a build of
 its own, neither sanitized nor under valgrind, so those runs would test
@@ -357,6 +360,22 @@ test_expect_success 'purge: what the installation made and the generated mosquit
 	in_sd systemctl disable --quiet mosquitto 2>/dev/null &&
 	etc_paths >etc.now &&
 	test_cmp etc.pristine etc.now
+'
+
+test_expect_success 'no init system running (a chroot, as an image is built): postinst installs the toolkit'"'"'s SysV script for mosquitto, purge takes it' '
+	# the root as the host sees it: no systemd in its /run, no /proc
+	{ chroot "$SDR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+		dpkg -i "$DEB2" >out 2>err || { cat out err; false; }; } &&
+	test_path_is_file "$SDR/etc/init.d/tedge-mosquitto" &&
+	test_grep "configured by tedge" "$SDR/etc/init.d/tedge-mosquitto" &&
+	test_grep -x /etc/init.d/tedge-mosquitto "$SDR/var/lib/tedge-c/made" &&
+	{ chroot "$SDR" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+		dpkg --purge tedge-c >out 2>err || { cat out err; false; }; } &&
+	test_must_be_empty err &&
+	test_path_is_missing "$SDR/etc/init.d/tedge-mosquitto" &&
+	etc_paths >etc.now &&
+	test_cmp etc.pristine etc.now &&
+	test_cmp mosquitto.conf.pristine "$SDR$MOSQ_CONF"
 '
 
 test_expect_success 'power off: the namespace is gone, the root as built' '
