@@ -115,14 +115,14 @@ mosquitto_pid () {
 }
 
 test_expect_success 'build: dpkg-buildpackage from a copy of the tree; the tree is left alone' '
-	(cd "$TEDGE_ROOT" && git status --porcelain --ignored -- . ":!t/trash.*") >tree.before &&
+	(cd "$TEDGE_ROOT" && git --no-optional-locks status --porcelain --ignored -- . ":!t/trash.*") >tree.before &&
 	mkdir -p "$B/src" &&
 	(cd "$TEDGE_ROOT" && git ls-files -co --exclude-standard -z -- . ":!t/trash.*") >files &&
 	(cd "$TEDGE_ROOT" && xargs -0 cp -P --parents -t "$B/src") <files &&
 	(cd "$B/src" && dpkg-checkbuilddeps) &&
 	build &&
 	test_path_is_file "$DEB1" &&
-	(cd "$TEDGE_ROOT" && git status --porcelain --ignored -- . ":!t/trash.*") >tree.after &&
+	(cd "$TEDGE_ROOT" && git --no-optional-locks status --porcelain --ignored -- . ":!t/trash.*") >tree.after &&
 	test_cmp tree.before tree.after
 '
 
