@@ -24,8 +24,13 @@ LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/to
 HDR = lib/tedge.h lib/toml.h lib/toml-int.h lib/x509.h lib/cloud.h lib/cfg.h lib/opt.h
 # In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
 # so the loader probes one directory for every library a program needs.
+# A package whose programs never move names the directory itself
+# (debian/rules: RPATH=/usr/lib/tedge): the loader learns $ORIGIN from
+# /proc/self/exe, which a chroot without /proc (an image being built, a
+# postinst there) does not have.
 LIBSO = lib/tedge/libtedge.so.0
-TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$$ORIGIN/../lib/tedge'
+RPATH = $$ORIGIN/../lib/tedge
+TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$(RPATH)'
 
 all: $(PROGS)
 
@@ -186,16 +191,18 @@ SYSTEMD_ROOT = t/.cache/systemd-root
 systemd-root:
 	sh t/svc-systemd-root.sh $(SYSTEMD_ROOT)
 
-# The systemd tests alone, and the root must build.
+# The systemd tests alone, and the root must build (t8000: the Debian
+# package installed there).
+SYSTEMD_TESTS = ./t4050-svc-systemd.sh ./t4051-renew-systemd-timer.sh ./t8000-package-deb.sh
 check-systemd: deps all helpers systemd-root
-	cd t && $(PROVE) ./t4050-svc-systemd.sh ./t4051-renew-systemd-timer.sh
-	cd t && TEST_SHELL_PATH='busybox sh' $(PROVE) -e 'busybox sh' ./t4050-svc-systemd.sh ./t4051-renew-systemd-timer.sh
+	cd t && $(PROVE) $(SYSTEMD_TESTS)
+	cd t && TEST_SHELL_PATH='busybox sh' $(PROVE) -e 'busybox sh' $(SYSTEMD_TESTS)
 
 # ASan + UBSan over the whole suite; errors abort, so no test can pass one.
 sanitize: deps
 	$(MAKE) clean
 	$(MAKE) all helpers CFLAGS='$(CFLAGS) -O1 $(SANFLAGS)' LDFLAGS='$(SANFLAGS)'
-	cd t && ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	cd t && TEST_SANITIZE=1 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=abort_on_error=1:print_stacktrace=1 \
 		$(PROVE) $(PROVE_OPTS) ./t[0-9]*.sh
 	$(MAKE) clean
@@ -299,6 +306,17 @@ demo: deps
 	$(MAKE) all helpers
 	sh scripts/demo
 
+# The Debian package (debian/, ARCHITECTURE.md "Packaging"), built by
+# dpkg-buildpackage in a copy of the files git knows, debian/out/src, so
+# that the tree is neither cleaned nor written: tedge-c_VERSION_ARCH.deb
+# in debian/out, then what lintian says of it.
+deb:
+	@sh scripts/deps deb
+	rm -rf debian/out && mkdir -p debian/out/src
+	git ls-files -co --exclude-standard -z | xargs -0 cp -P --parents -t debian/out/src
+	cd debian/out/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	lintian debian/out/*.changes
+
 # Shell completion: what `tedge completions` prints (the tree's, run here;
 # it names no path), which asks the programs at each TAB. bash-completion
 # loads a file by the command's name: one link for each tedge-COMMAND.
@@ -364,7 +382,7 @@ lint:
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
 		init/runit/mosquitto/run init/s6/mosquitto/run init/openrc/tedge-cert-renewer \
-		init/runit/tedge-cert-renewer/run
+		init/runit/tedge-cert-renewer/run debian/tedge-c.postinst debian/tedge-c.postrm
 
 clean:
 	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
@@ -372,4 +390,4 @@ clean:
 	rm -rf static t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
 .PHONY: all deps check helpers test sanitize valgrind fuzz bench bench-tools demo install install-strip install-init uninstall lint clean \
-	systemd-root check-systemd static check-static
+	systemd-root check-systemd static check-static deb

@@ -105,3 +105,14 @@ sd_power_off () {
 	test_wait_for 10 "svc_gone $SD" &&
 	umount "$SDR"
 }
+
+# sd_root_lacks PKG...: the packages of the list that the Debian root has
+# not installed, one a line (none: empty). A root built before
+# svc-systemd-root.sh listed them lacks them until `make systemd-root`.
+sd_root_lacks () {
+	local p
+	for p in "$@"; do
+		dpkg-query --admindir="$ROOTFS/var/lib/dpkg" -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -qx 'install ok installed' || echo "$p"
+	done
+}
