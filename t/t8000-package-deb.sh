@@ -206,6 +206,8 @@ test_expect_success 'install: tedge init ran (directories, the include line); it
 	test_expect_code 3 in_sd systemctl is-active --quiet mosquitto &&
 	in_pkg tedge --version >version &&
 	test_grep "$VERSION" version &&
+	test_path_is_file "$SDR/usr/share/bash-completion/completions/tedge" &&
+	test_path_is_file "$SDR/usr/share/zsh/vendor-completions/_tedge" &&
 	# what the installation made, written down for the purge
 	printf "%s\n" etc/tedge etc/tedge/device-certs etc/tedge/mosquitto-conf \
 		etc/tedge/tedge.toml | sed "s|^|/|" >expect &&
@@ -279,15 +281,13 @@ connect_story () {
 	in_sd systemctl is-enabled --quiet mosquitto
 }
 
-# measurement N: one published on the device (the local listener, on the
-# port of mqtt.bind.port) reaches the cloud's side
+# measurement N: one published on the device by the package's tedge mqtt
+# pub (mqtt.client.port: mqtt.bind.port's) reaches the cloud's side
 measurement () {
-	local port_
-	port_=$(cat port) &&
 	: >cloud.out &&
 	{ mosquitto_sub -h 127.0.0.1 -p "$C8Y_STANDIN_INTERNAL_PORT" -t s/us -C 1 -W 10 >cloud.out & } &&
 	test_bg_pid $! &&
-	test_wait_for 10 "mosquitto_pub -h 127.0.0.1 -p $port_ -t c8y/s/us -m 200,c8y_Temperature,T,$1 -q 1 && test -s cloud.out" &&
+	test_wait_for 10 "in_pkg tedge mqtt pub -q 1 c8y/s/us 200,c8y_Temperature,T,$1 && test -s cloud.out" &&
 	echo "200,c8y_Temperature,T,$1" >expect.cloud &&
 	test_cmp expect.cloud cloud.out
 }
