@@ -16,7 +16,7 @@ MAN1 = man/tedge.1 man/tedge-config.1 man/tedge-cert.1 man/tedge-cert-http.1 man
 	man/tedge-svc.1 man/tedge-check.1 man/tedge-connect.1 man/tedge-disconnect.1 \
 	man/tedge-reconnect.1 man/tedge-init.1 man/tedge-renew.1 man/tedge-mqtt.1 man/tedge-completions.1
 
-# libc only: in libtedge.so.0, which the programs share (SPEC §10: all of
+# libc (and json-c, for --json) only: in libtedge.so.0, which the programs share (SPEC §10: all of
 # them together in 300 KB). x509.o needs OpenSSL, so it is linked into the
 # programs that use it instead: a `tedge config get` loads no libcrypto.
 LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/toml-text.o lib/toml-parse.o \
@@ -45,9 +45,19 @@ lib/.linker-ok: config.mk scripts/try-linker
 	@touch $@
 
 $(PROGS) $(HELPERS): lib/.linker-ok
-$(LIBSO): $(LIBOBJ) lib/.linker-ok
+$(LIBSO): $(LIBOBJ) lib/tedge.map lib/.linker-ok
 	mkdir -p lib/tedge
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -Wl,-Bsymbolic-functions -o $@ $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -Wl,-Bsymbolic-functions \
+		-Wl,--version-script=lib/tedge.map -o $@ $(LIBOBJ) $(JSON_LIBS)
+
+# What libtedge.so.0 exports: what the programs' objects use of it, the rest
+# local (a smaller symbol table, and what no program calls is dropped).
+USEROBJ = $(TEDGEOBJ) bin/tedge-cert.o $(CERTOBJ) $(CHECKOBJ) lib/x509.o $(CERTHTTPOBJ)
+lib/tedge.map: $(LIBOBJ) $(USEROBJ)
+	nm -u $(USEROBJ) | awk '{ print $$2 }' | sort -u >$@.used
+	{ echo '{ global:'; nm -g --defined-only $(LIBOBJ) | awk 'NF == 3 { print $$3 }' | sort -u | \
+		comm -12 - $@.used | sed 's/$$/;/'; echo 'local: *; };'; } >$@.tmp
+	rm -f $@.used && mv $@.tmp $@
 
 # The same objects as an archive, for the test helpers.
 lib/libtedge.a: $(LIBOBJ)
@@ -129,7 +139,7 @@ static/bin/tedge: $(STATIC_SRC) $(HDR) bin/builtin.h bin/svc/svc.h config.mk Mak
 		o=static/obj/$${s%.c}.o; \
 		case $$s in lib/*) lib="$$lib $$o" ;; *) obj="$$obj $$o" ;; esac; \
 		mkdir -p "$${o%/*}" && \
-		$(MUSL_CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -Ilib $(STATIC_CFLAGS) -c -o "$$o" "$$s" || exit 1; \
+		$(MUSL_CC) $(CPPFLAGS) -DINITDIR='"$(INITDIR)"' -DTEDGE_NO_JSON_C -Ilib $(STATIC_CFLAGS) -c -o "$$o" "$$s" || exit 1; \
 	done; \
 	$(AR) rcs static/lib/libtedge.a $$lib && \
 	$(MUSL_CC) $(STATIC_CFLAGS) $(STATIC_LDFLAGS) -o $@.tmp $$obj static/lib/libtedge.a
@@ -385,7 +395,7 @@ lint:
 		init/runit/tedge-cert-renewer/run debian/tedge-c.postinst debian/tedge-c.postrm
 
 clean:
-	rm -f lib/.linker-ok $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
+	rm -f lib/.linker-ok lib/tedge.map $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \
 		t/fuzz/fuzz-toml $(BENCH_TOOLS)
 	rm -rf static t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 

@@ -63,6 +63,7 @@
 
 static const char usage_text[] =
 "usage: tedge-bridge-gen [--config-dir DIR] [--check] [--write | --output FILE] CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --check --json CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --describe CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --include\n"
@@ -85,6 +86,8 @@ static const char usage_text[] =
 "  -d, --describe        print the cloud's display name, then --path's line\n"
 "  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
 "  -k, --check           refuse profiles sharing a topic prefix (c8y: proxy.bind.port), as connect\n"
+"  -j, --json            with --check: no file, one JSON object: cloud, profile, ok, and\n"
+"                        error and causes when refused (tedge-bridge-gen(1))\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
 "\n"
@@ -865,6 +868,7 @@ main_bridge_gen(int argc, char *argv[])
 		{ "describe", 'd', NULL, NULL },
 		{ "include", 'i', NULL, NULL },
 		{ "check", 'k', NULL, NULL },
+		{ "json", 'j', NULL, NULL },
 		OPT_PROFILE(NULL),
 		OPT_END
 	};
@@ -907,6 +911,8 @@ main_bridge_gen(int argc, char *argv[])
 		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
+	if (opt_given('j') && (!opt_given('k') || wflag + !!output + pflag + rflag + dflag))
+		die_usage("%s", "--json goes with --check alone");
 	if (dflag)
 		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
 	name = argv[0];
@@ -918,6 +924,13 @@ main_bridge_gen(int argc, char *argv[])
 
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
+	/* --check --json: what connect --test --json says of a refusal */
+	if (opt_given('j')) {
+		json_out_on();
+		json_out_str("cloud", name);
+		json_out_str("profile", opt_profile());
+		json_out_bool("ok", 0);
+	}
 	if (pflag || rflag)
 		return file_op(paths_config_dir(dir), cl ? cloud_profile(cl,
 		    opt_profile(), NULL)->bridge_file : "tedge-mosquitto.conf", rflag);
@@ -966,7 +979,10 @@ main_bridge_gen(int argc, char *argv[])
 		if (uid != (uid_t)-1 && fs_give(path, 0, gid) < 0)
 			die("File Error. Check permissions for %s.", path);
 	}
-	if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
+	if (opt_given('j')) {
+		json_out_bool("ok", 1);
+		json_out_end();
+	} else if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
 		err_pushsys(errno ? errno : EIO);
 		die("failed to write to standard output");
 	}

@@ -1,25 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * --json: the run's one document on stdout, written as the command goes
- * (libc only, so the static tedge has it too), and completed by die():
- * "error", the Error: line, and "causes", outermost first.
+ * --json: the run's one document, built with json-c and printed on stdout
+ * when it closes, or by die(), which completes it with "error", the Error:
+ * line, and "causes", outermost first. The static musl build has no json-c
+ * (Debian's libjson-c.a is glibc's): there --json is refused.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tedge.h"
 
-static char open_[8];	/* '}' or ']' for each level still open */
-static int depth = -1, items;	/* items: what the innermost level holds */
+#ifdef TEDGE_NO_JSON_C
 
-static void
-put_str(const char *s)
+void
+json_out_on(void)
+{
+	die("--json is not in this build: it needs json-c, which the static tedge leaves out");
+}
+
+int json_out_active(void) { return 0; }
+void json_out_open(const char *k, int array) { (void)k, (void)array; }
+void json_out_close(void) {}
+void json_out_str(const char *k, const char *v) { (void)k, (void)v; }
+void json_out_num(const char *k, long long v) { (void)k, (void)v; }
+void json_out_bool(const char *k, int v) { (void)k, (void)v; }
+void json_out_end(void) {}
+
+#else
+
+#include <json-c/json.h>
+
+static struct json_object *open_[8];	/* the root, then each level open in it */
+static int depth = -1;
+
+/* s as valid UTF-8, for json-c writes bytes as they are: any byte that
+ * begins no valid sequence becomes U+FFFD. */
+static struct json_object *
+new_string(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n, i;
+	struct json_object *o;
+	size_t n, i, len = 0;
+	char *u = xmalloc(3 * strlen(s) + 1);
 
-	putchar('"');
 	for (; *p; p += n) {
-		/* a valid UTF-8 sequence as it is; any other byte U+FFFD */
 		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
 		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
 		for (i = 1; i < n; i++)
@@ -30,31 +55,31 @@ put_str(const char *s)
 		if (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90)))
 			n = 0;
 		if (!n) {
-			fputs("\\ufffd", stdout);
+			memcpy(u + len, "\xef\xbf\xbd", 3);
+			len += 3;
 			n = 1;
-		} else if (*p == '"' || *p == '\\') {
-			printf("\\%c", *p);
-		} else if (*p == '\n') {
-			fputs("\\n", stdout);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			printf("\\u%04x", *p);
 		} else {
-			fwrite(p, 1, n, stdout);
+			memcpy(u + len, p, n);
+			len += n;
 		}
 	}
-	putchar('"');
+	o = json_object_new_string_len(u, (int)len);
+	free(u);
+	if (!o)
+		die("out of memory");
+	return o;
 }
 
-/* The separator, and the key when the level is an object's. */
+/* v into the innermost level: as member k of an object, or (k NULL in an
+ * array) as its next element. */
 static void
-key(const char *k)
+add(const char *k, struct json_object *v)
 {
-	if (items++)
-		putchar(',');
-	if (k && open_[depth] == '}') {
-		put_str(k);
-		putchar(':');
-	}
+	struct json_object *in = open_[depth];
+
+	if (json_object_is_type(in, json_type_array) ? json_object_array_add(in, v) :
+	    json_object_object_add(in, k, v))
+		die("out of memory");
 }
 
 int
@@ -63,21 +88,17 @@ json_out_active(void)
 	return depth >= 0;
 }
 
-static void
-open_level(int array)
-{
-	open_[++depth] = array ? ']' : '}';
-	putchar(array ? '[' : '{');
-	items = 0;
-}
-
 void
 json_out_open(const char *k, int array)
 {
-	if (depth < 0 || depth + 1 >= (int)sizeof(open_))
+	struct json_object *o;
+
+	if (depth < 0 || depth + 1 >= (int)(sizeof(open_) / sizeof(*open_)))
 		return;
-	key(k);
-	open_level(array);
+	if (!(o = array ? json_object_new_array() : json_object_new_object()))
+		die("out of memory");
+	add(k, o);
+	open_[++depth] = o;
 }
 
 void
@@ -85,42 +106,33 @@ json_out_close(void)
 {
 	if (depth < 0)
 		return;
-	putchar(open_[depth--]);
-	items = 1;
-	if (depth < 0) {
-		putchar('\n');
-		fflush(stdout);
-	}
+	if (depth-- > 0)
+		return;
+	puts(json_object_to_json_string_ext(open_[0],
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(open_[0]);
 }
 
 void
 json_out_str(const char *k, const char *v)
 {
-	if (depth < 0)
-		return;
-	key(k);
-	if (v)
-		put_str(v);
-	else
-		fputs("null", stdout);
+	if (depth >= 0)
+		add(k, v ? new_string(v) : NULL);
 }
 
 void
 json_out_num(const char *k, long long v)
 {
-	if (depth < 0)
-		return;
-	key(k);
-	printf("%lld", v);
+	if (depth >= 0)
+		add(k, json_object_new_int64(v));
 }
 
 void
 json_out_bool(const char *k, int v)
 {
-	if (depth < 0)
-		return;
-	key(k);
-	fputs(v ? "true" : "false", stdout);
+	if (depth >= 0)
+		add(k, json_object_new_boolean(v));
 }
 
 /* die() with --json: what is open closed, the error in the document. */
@@ -129,22 +141,23 @@ on_die(const char *msg)
 {
 	size_t i;
 
-	while (depth > 0)
-		json_out_close();
+	err_die_hook = NULL;	/* running out of memory in here: just die */
 	if (depth < 0)
 		return;
+	depth = 0;
 	json_out_str("error", msg);
 	json_out_open("causes", 1);
 	for (i = 0; err_cause(i); i++)
 		json_out_str(NULL, err_cause(i));
-	json_out_close();
-	json_out_close();
+	json_out_end();
 }
 
 void
 json_out_on(void)
 {
-	open_level(0);
+	if (!(open_[0] = json_object_new_object()))
+		die("out of memory");
+	depth = 0;
 	err_die_hook = on_die;
 }
 
@@ -154,3 +167,5 @@ json_out_end(void)
 	while (depth >= 0)
 		json_out_close();
 }
+
+#endif

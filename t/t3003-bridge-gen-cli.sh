@@ -164,6 +164,21 @@ test_expect_success 'success prints the file on stdout and nothing on stderr' '
 	test_cmp "$golden/local-default.conf" local.out
 '
 
+test_expect_success '--check --json: one object, nothing else on stdout; a refusal with its chain' '
+	tedge-bridge-gen --check --json c8y >out 2>err &&
+	test_must_be_empty err &&
+	test_json out "d == {\"cloud\": \"c8y\", \"profile\": None, \"ok\": True}" &&
+	TEDGE_ERROR_CONTEXT="failed to execute \`tedge connect\`." TEDGE_C8Y_URL= \
+		test_expect_code 1 tedge-bridge-gen --check --json c8y >out 2>err &&
+	test_grep "^Error: failed to execute .tedge connect.\.$" err &&
+	test_json out "d[\"ok\"] is False and d[\"error\"] == \"failed to execute \`tedge connect\`.\"" &&
+	test_json out "len(d[\"causes\"]) == 1 and d[\"causes\"][0].startswith(\"Required configuration item is not provided \x27c8y.url\x27\")" &&
+	test_expect_code 2 tedge-bridge-gen --json c8y 2>err &&
+	test_grep "^error: --json goes with --check alone$" err &&
+	test_expect_code 2 tedge-bridge-gen --check --json --write c8y 2>err &&
+	test_path_is_missing "$TEDGE_CONFIG_DIR/mosquitto-conf/c8y-bridge.conf"
+'
+
 test_expect_success '--write: the directory is made, the files are 0644 whatever the umask' '
 	(umask 077 && tedge-bridge-gen --write c8y && tedge-bridge-gen -w local) >out 2>err &&
 	test_must_be_empty out &&

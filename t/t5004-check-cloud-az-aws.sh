@@ -69,8 +69,19 @@ test_expect_success 'cloud aws: two at the same time' '
 	test_must_be_empty a2
 '
 
-test_expect_success 'cloud az with only the aws bridge running: no bridge to Azure' '
+test_expect_success 'cloud az with no az bridge file: not connected, at once, in thin-edge'"'"'s words' '
 	local_start &&
+	test_expect_code 1 tedge-check cloud az --json >out 2>err &&
+	printf "%s\n" "Error: failed to test connection to Azure cloud." "" "Caused by:" \
+		"    Device is not connected to Azure cloud" >expect &&
+	test_cmp expect err &&
+	test_json out "d[\"ok\"] is False and d[\"causes\"] == [\"Device is not connected to Azure cloud\"]"
+'
+
+test_expect_success 'cloud az with its file written but only the aws bridge running: no bridge to Azure' '
+	local_start &&
+	tedge-bridge-gen --write az &&
+	test_when_finished "tedge-bridge-gen --remove az" &&
 	test_expect_code 1 tedge-check cloud az --timeout 0.5 2>err &&
 	test_grep "^Error: failed to check the connection to Azure cloud$" err &&
 	test_grep "mosquitto runs no bridge to Azure" err

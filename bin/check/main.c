@@ -278,8 +278,16 @@ static int
 cmd_cloud(struct run *run, const struct cloud *cl)
 {
 	struct sess s;
+	const char *bridge;
 
 	need_config(run);
+	/* No bridge: not connected, in thin-edge's words (connect --test) */
+	bridge = keep(run, xasprintf("%s/mosquitto-conf/%s", run->cfgdir, cl->bridge_file));
+	if (access(bridge, F_OK) < 0 && errno == ENOENT) {
+		err_push("Device is not connected to %s cloud", cl->display);
+		json_out_bool("ok", 0);
+		die("failed to test connection to %s cloud.", cl->display);
+	}
 	set_deadline(run, timeout_or(run, 10));
 	if (local_conf(run) < 0 || device_auth(run, cl) < 0)
 		die("failed to read the configuration");
