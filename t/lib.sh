@@ -247,6 +247,8 @@ test_lazy_prereq SIGHUP '! test_signal_ignored_ 1'
 test_lazy_prereq SIGINT '! test_signal_ignored_ 2'
 test_lazy_prereq SIGTERM '! test_signal_ignored_ 15'
 test_lazy_prereq SHELLCHECK 'command -v shellcheck'
+# --json needs json-c, which the static musl tedge leaves out (lib/json.c)
+test_lazy_prereq JSON_C '! test_flag_on_ "$TEST_STATIC"'
 
 # --- running tests ------------------------------------------------------------
 # Chain lint (git's fail_117): "(exit 117) && BODY" must short-circuit at the

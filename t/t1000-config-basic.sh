@@ -184,7 +184,7 @@ test_expect_success 'list FILTER keeps the keys containing it' '
 	test_cmp expect out
 '
 
-test_expect_success 'list --json: one object, the values get prints, lists as arrays' '
+test_expect_success JSON_C 'list --json: one object, the values get prints, lists as arrays' '
 	tedge-config set c8y.smartrest.templates "t1,t2" &&
 	tedge-config set device.csr_path "/q\"b\\\\s/é" &&
 	tedge-config list --json >out &&
@@ -200,7 +200,7 @@ test_expect_success 'list --json: one object, the values get prints, lists as ar
 	tedge-config unset c8y.smartrest.templates
 '
 
-test_expect_success 'list --json: a failure is an object too; --doc does not go with it' '
+test_expect_success JSON_C 'list --json: a failure is an object too; --doc does not go with it' '
 	cp "$TEDGE_CONFIG_DIR/tedge.toml" saved.toml &&
 	printf "[c8y\n" >"$TEDGE_CONFIG_DIR/tedge.toml" &&
 	test_expect_code 1 tedge-config list --json >out 2>err &&
@@ -210,6 +210,12 @@ test_expect_success 'list --json: a failure is an object too; --doc does not go 
 	test_grep "^Error: failed to list the configuration keys and values" err &&
 	test_expect_code 2 tedge-config list --json --doc 2>err &&
 	test_grep "do not go together" err
+'
+
+test_expect_success !JSON_C 'list --json, static tedge: refused, it has no json-c' '
+	test_expect_code 1 tedge-config list --json >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^Error: --json is not in this build: it needs json-c" err
 '
 
 test_expect_success 'list --doc: aligned keys, descriptions, examples' '

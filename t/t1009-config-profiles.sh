@@ -107,7 +107,7 @@ test_expect_success 'list shows each profile after its cloud, env-only profiles 
 	! grep -v "^c8y.profiles.foo" out
 '
 
-test_expect_success 'list --json has the profiles'\'' keys as list has them' '
+test_expect_success JSON_C 'list --json has the profiles'\'' keys as list has them' '
 	tedge-config list --json profiles.foo >out &&
 	test_json out "d[\"c8y.profiles.foo.url\"] == \"foo.example.com\" and d[\"c8y.profiles.foo.proxy.bind.port\"] == \"8002\"" &&
 	test_json out "all(k.startswith(\"c8y.profiles.foo.\") for k in d)"

@@ -164,7 +164,7 @@ test_expect_success 'success prints the file on stdout and nothing on stderr' '
 	test_cmp "$golden/local-default.conf" local.out
 '
 
-test_expect_success '--check --json: one object, nothing else on stdout; a refusal with its chain' '
+test_expect_success JSON_C '--check --json: one object, nothing else on stdout; a refusal with its chain' '
 	tedge-bridge-gen --check --json c8y >out 2>err &&
 	test_must_be_empty err &&
 	test_json out "d == {\"cloud\": \"c8y\", \"profile\": None, \"ok\": True}" &&
