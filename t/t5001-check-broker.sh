@@ -107,6 +107,22 @@ test_expect_success 'broker: TLS with mqtt.client.auth.*' '
 	test_grep "certificate verify failed" err
 '
 
+test_expect_success 'cloud: no bridge file: not connected, at once, in thin-edge'"'"'s words' '
+	test_expect_code 1 tedge-check cloud c8y >out 2>err &&
+	test_must_be_empty out &&
+	printf "%s\n" "Error: failed to test connection to Cumulocity cloud." "" "Caused by:" \
+		"    Device is not connected to Cumulocity cloud" >expect &&
+	test_cmp expect err
+'
+
+# From here on the bridge files are there (mosquitto may not load them).
+test_expect_success 'setup: the bridge files' '
+	mkdir -p "$TEDGE_CONFIG_DIR/mosquitto-conf" &&
+	for c in c8y az aws; do
+		echo "# not loaded by this broker" >"$TEDGE_CONFIG_DIR/mosquitto-conf/$c-bridge.conf" || return 1
+	done
+'
+
 test_expect_success 'cloud: the local broker is down' '
 	test_expect_code 1 tedge-check cloud c8y --timeout 2 >out 2>err &&
 	test_must_be_empty out &&

@@ -281,13 +281,17 @@ connect_story () {
 	in_sd systemctl is-enabled --quiet mosquitto
 }
 
-# measurement N: one published on the device by the package's tedge mqtt
-# pub (mqtt.client.port: mqtt.bind.port's) reaches the cloud's side
+# measurement N [removed]: one published on the device reaches the cloud's
+# side; by the package's tedge mqtt pub (mqtt.client.port: mqtt.bind.port's),
+# or once the package is removed by mosquitto_pub on that port.
 measurement () {
+	local pub_
+	pub_="in_pkg tedge mqtt pub -q 1 c8y/s/us"
+	[ $# = 1 ] || pub_="mosquitto_pub -h 127.0.0.1 -p $(cat port) -q 1 -t c8y/s/us -m"
 	: >cloud.out &&
 	{ mosquitto_sub -h 127.0.0.1 -p "$C8Y_STANDIN_INTERNAL_PORT" -t s/us -C 1 -W 10 >cloud.out & } &&
 	test_bg_pid $! &&
-	test_wait_for 10 "in_pkg tedge mqtt pub -q 1 c8y/s/us 200,c8y_Temperature,T,$1 && test -s cloud.out" &&
+	test_wait_for 10 "$pub_ 200,c8y_Temperature,T,$1 && test -s cloud.out" &&
 	echo "200,c8y_Temperature,T,$1" >expect.cloud &&
 	test_cmp expect.cloud cloud.out
 }
@@ -336,7 +340,7 @@ test_expect_success 'remove: the programs gone, the configuration kept, nothing 
 	test_path_is_file "$SDR/var/lib/tedge-c/made" &&
 	mosquitto_pid >pid.now &&
 	test_cmp mosq.pid pid.now &&
-	measurement 22
+	measurement 22 removed
 '
 
 test_expect_success 'purge: what the installation made and the generated mosquitto files go; the certificate and key stay, said so' '
