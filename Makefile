@@ -23,8 +23,13 @@ LIBOBJ = lib/err.o lib/xalloc.o lib/env.o lib/paths.o lib/fs.o lib/toml.o lib/to
 HDR = lib/tedge.h lib/toml.h lib/toml-int.h lib/x509.h lib/cloud.h lib/cfg.h lib/opt.h
 # In the tree and installed alike at BINDIR/../lib/tedge: one rpath entry,
 # so the loader probes one directory for every library a program needs.
+# A package whose programs never move names the directory itself
+# (debian/rules: RPATH=/usr/lib/tedge): the loader learns $ORIGIN from
+# /proc/self/exe, which a chroot without /proc (an image being built, a
+# postinst there) does not have.
 LIBSO = lib/tedge/libtedge.so.0
-TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$$ORIGIN/../lib/tedge'
+RPATH = $$ORIGIN/../lib/tedge
+TEDGE_LIBS = $(LIBSO) -Wl,-rpath,'$(RPATH)'
 
 all: $(PROGS)
 
