@@ -303,6 +303,12 @@ demo: deps
 	$(MAKE) all helpers
 	sh scripts/demo
 
+# The Alpine package's functions (alpine/APKBUILD) run as abuild runs them,
+# by t8010 in a copy of the tree (abuild is not packaged on Debian): the
+# staged packages in t/trash.t8010-package-apk/build/src/alpine/pkg.
+apk-stage: all helpers
+	cd t && ./t8010-package-apk.sh -v -d
+
 # The programs find libtedge.so.0 in BINDIR/../lib/tedge (their rpath).
 install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BINDIR)/../lib/tedge \
@@ -352,4 +358,4 @@ clean:
 	rm -rf static t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
 .PHONY: all deps check helpers test sanitize valgrind fuzz bench bench-tools demo install install-init uninstall lint clean \
-	systemd-root check-systemd static check-static
+	systemd-root check-systemd static check-static apk-stage
