@@ -153,6 +153,13 @@ check-static: static all helpers
 	cd t && TEST_STATIC=1 $(PROVE) $(PROVE_OPTS) $(STATIC_TESTS)
 	cd t && TEST_STATIC=1 TEST_SHELL_PATH='busybox sh' $(PROVE) $(PROVE_OPTS) -e 'busybox sh' $(STATIC_TESTS)
 
+# The Alpine package's functions (alpine/APKBUILD) run as abuild runs them,
+# by t8010 in a copy of the tree (abuild is not packaged on Debian): the
+# staged packages in t/trash.t8010-package-apk/build/src/alpine/pkg.
+apk-stage: all helpers
+	cd t && ./t8010-package-apk.sh -v -d
+.PHONY: apk-stage
+
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
 
@@ -303,12 +310,6 @@ demo: deps
 	$(MAKE) all helpers
 	sh scripts/demo
 
-# The Alpine package's functions (alpine/APKBUILD) run as abuild runs them,
-# by t8010 in a copy of the tree (abuild is not packaged on Debian): the
-# staged packages in t/trash.t8010-package-apk/build/src/alpine/pkg.
-apk-stage: all helpers
-	cd t && ./t8010-package-apk.sh -v -d
-
 # The programs find libtedge.so.0 in BINDIR/../lib/tedge (their rpath).
 install: all install-init
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BINDIR)/../lib/tedge \
@@ -358,4 +359,4 @@ clean:
 	rm -rf static t/trash.* t/fuzz/out t/fuzz/corpus-run t/valgrind
 
 .PHONY: all deps check helpers test sanitize valgrind fuzz bench bench-tools demo install install-init uninstall lint clean \
-	systemd-root check-systemd static check-static apk-stage
+	systemd-root check-systemd static check-static
