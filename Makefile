@@ -164,6 +164,13 @@ check-static: static all helpers
 	cd t && TEST_STATIC=1 $(PROVE) $(PROVE_OPTS) $(STATIC_TESTS)
 	cd t && TEST_STATIC=1 TEST_SHELL_PATH='busybox sh' $(PROVE) $(PROVE_OPTS) -e 'busybox sh' $(STATIC_TESTS)
 
+# The Alpine package's functions (alpine/APKBUILD) run as abuild runs them,
+# by t8010 in a copy of the tree (abuild is not packaged on Debian): the
+# staged packages in t/trash.t8010-package-apk/build/src/alpine/pkg.
+apk-stage: all helpers
+	cd t && ./t8010-package-apk.sh -v -d
+.PHONY: apk-stage
+
 t/helper/tedge-test: t/helper/tedge-test.o lib/libtedge.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ t/helper/tedge-test.o lib/libtedge.a
 
