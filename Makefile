@@ -399,7 +399,9 @@ lint:
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
 		init/runit/mosquitto/run init/s6/mosquitto/run init/openrc/tedge-cert-renewer \
-		init/runit/tedge-cert-renewer/run debian/tedge-c.postinst debian/tedge-c.postrm
+		init/runit/tedge-cert-renewer/run debian/tedge-c.postinst debian/tedge-c.postrm \
+		alpine/tedge-c.post-install alpine/tedge-c.post-deinstall
+	shellcheck -s sh -e SC2034,SC2154 alpine/APKBUILD
 
 clean:
 	rm -f lib/.linker-ok lib/tedge.map $(PROGS) $(PROGS:=.o) $(CERTOBJ) $(CERTHTTPOBJ) $(CHECKOBJ) $(SVCOBJ) $(LIBOBJ) lib/x509.o lib/libtedge.a $(LIBSO) $(HELPERS) $(HELPERS:=.o) \

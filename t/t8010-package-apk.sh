@@ -268,7 +268,8 @@ test_expect_success 'check(): the configuration, bridge-gen, TOML and dispatcher
 	grep -c "^ok " check.log >oks &&
 	test "$(cat oks)" -gt 300 &&
 	test_grep ! "^not ok " check.log &&
-	test_grep "^1\.\.177$" check.log
+	# every one of the twelve scripts of check() ran to its plan
+	test "$(grep -c "^1\.\.[1-9][0-9]*$" check.log)" = 12
 '
 
 test_expect_success 'package(), then the split functions -doc and -openrc, then the strip' '

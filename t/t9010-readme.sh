@@ -16,7 +16,7 @@ cloud, "/etc/tedge" read as $TEDGE_CONFIG_DIR.'
 SKIPS='
 make-check	the suite that runs this test (recursive, 15 minutes)
 deb	make deb takes minutes and dpkg installs onto this machine: t8000 does both in a debootstrapped root
-apk	no Alpine here, and alpine/APKBUILD is not in this tree yet
+apk	no Alpine (abuild, apk) here; t8010 runs the functions of the APKBUILD instead
 '
 
 README="$TEDGE_ROOT/README.md"
