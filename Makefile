@@ -50,15 +50,6 @@ $(LIBSO): $(LIBOBJ) lib/tedge.map lib/.linker-ok
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libtedge.so.0 -Wl,-Bsymbolic-functions \
 		-Wl,--version-script=lib/tedge.map -o $@ $(LIBOBJ) $(JSON_LIBS)
 
-# What libtedge.so.0 exports: what the programs' objects use of it, the rest
-# local (a smaller symbol table, and what no program calls is dropped).
-USEROBJ = $(TEDGEOBJ) bin/tedge-cert.o $(CERTOBJ) $(CHECKOBJ) lib/x509.o $(CERTHTTPOBJ)
-lib/tedge.map: $(LIBOBJ) $(USEROBJ)
-	nm -u $(USEROBJ) | awk '{ print $$2 }' | sort -u >$@.used
-	{ echo '{ global:'; nm -g --defined-only $(LIBOBJ) | awk 'NF == 3 { print $$3 }' | sort -u | \
-		comm -12 - $@.used | sed 's/$$/;/'; echo 'local: *; };'; } >$@.tmp
-	rm -f $@.used && mv $@.tmp $@
-
 # The same objects as an archive, for the test helpers.
 lib/libtedge.a: $(LIBOBJ)
 	rm -f $@
@@ -121,6 +112,19 @@ bin/tedge: $(TEDGEOBJ) $(LIBSO)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEDGEOBJ) $(TEDGE_LIBS)
 $(LINKS): bin/tedge
 	ln -sf tedge $@
+
+# What libtedge.so.0 exports: what the programs' objects use of it, the rest
+# local (a smaller symbol table, and what no program calls is dropped).
+# Here, below every list of objects it names: a rule's prerequisites are
+# expanded when make reads it.
+USEROBJ = $(TEDGEOBJ) bin/tedge-cert.o $(CERTOBJ) $(CHECKOBJ) lib/x509.o $(CERTHTTPOBJ)
+lib/tedge.map: $(LIBOBJ) $(USEROBJ)
+	nm -u $(USEROBJ) >$@.u
+	nm -g --defined-only $(LIBOBJ) >$@.d
+	awk 'NF == 2 { print $$2 }' $@.u | sort -u >$@.used
+	awk 'NF == 3 { print $$3 }' $@.d | sort -u | comm -12 - $@.used | \
+		{ echo '{ global:'; sed 's/$$/;/'; echo 'local: *; };'; } >$@.tmp
+	rm -f $@.u $@.d $@.used && mv $@.tmp $@
 
 # make static: tedge and its three links (libc only) built against musl and
 # linked statically into static/bin (config.mk: MUSL_CC, STATIC_CFLAGS,
