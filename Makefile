@@ -233,6 +233,9 @@ sanitize: deps
 # which test_must_fail refuses like a signal; each process writes what
 # valgrind says to t/valgrind/log, not to the stderr the tests compare,
 # and any report there (a possible leak too) fails the target.
+# A file of its own per process, made by mktemp as the user it runs as:
+# PIDs wrap at 32768 in a run, and the log of an earlier root process
+# with the same PID was refused to nobody (valgrind exits 1, says so).
 # t/valgrind.supp: the libraries' own, each said why.
 VALGRIND = valgrind -q --error-exitcode=150 --leak-check=full \
 	--errors-for-leak-kinds=definite --suppressions=$$PWD/t/valgrind.supp
@@ -242,7 +245,7 @@ valgrind: deps all helpers
 	chmod 1777 t/valgrind/log	# programs the tests run as nobody log too
 	for p in $(PROGS); do \
 		n=$${p#bin/}; \
-		printf '#!/bin/sh\nexec %s --log-file="%s/t/valgrind/log/%s.%%p" "%s" "$$@"\n' \
+		printf '#!/bin/sh\nexec %s --log-file="$$(mktemp %s/t/valgrind/log/%s.XXXXXX)" "%s" "$$@"\n' \
 			"$(VALGRIND)" "$$PWD" "$$n" "$$PWD/$$p" >t/valgrind/bin/$$n && \
 		chmod +x t/valgrind/bin/$$n || exit 1; \
 	done
