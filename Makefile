@@ -93,7 +93,10 @@ INIT = init/systemd/mosquitto.service init/openrc/mosquitto \
 	init/sysvinit/mosquitto init/runit/mosquitto/run init/s6/mosquitto/run \
 	init/supervisord/mosquitto.conf \
 	init/systemd/tedge-cert-renewer@.timer init/systemd/tedge-cert-renewer@.service \
-	init/openrc/tedge-cert-renewer init/runit/tedge-cert-renewer/run
+	init/openrc/tedge-cert-renewer init/runit/tedge-cert-renewer/run \
+	init/systemd/tedge-cert-renewer-c8y@.timer \
+	init/systemd/tedge-cert-renewer-c8y@.service \
+	init/openrc/tedge-cert-renewer-c8y@ init/runit/tedge-cert-renewer-c8y@/run
 
 # One program from bin/svc/: main.c and a file per service manager.
 SVCOBJ = bin/svc/main.o bin/svc/path.o bin/svc/run.o bin/svc/install.o \
@@ -406,7 +409,8 @@ lint:
 		standin/c8y-standin $(SCRIPTS) bin/tedge-flow.sh \
 		t/t4050/boot.sh init/sysvinit/mosquitto init/openrc/mosquitto \
 		init/runit/mosquitto/run init/s6/mosquitto/run init/openrc/tedge-cert-renewer \
-		init/runit/tedge-cert-renewer/run debian/tedge-c.postinst debian/tedge-c.postrm \
+		init/runit/tedge-cert-renewer/run init/openrc/tedge-cert-renewer-c8y@ \
+		init/runit/tedge-cert-renewer-c8y@/run debian/tedge-c.postinst debian/tedge-c.postrm \
 		alpine/tedge-c.post-install alpine/tedge-c.post-deinstall
 	shellcheck -s sh -e SC2034,SC2154 alpine/APKBUILD
 

@@ -10,6 +10,9 @@ timer, which systemd then reports as shipped (hourly, 5 min jitter). Then
 systemd runs the service when the timer fires: not due, its ExecCondition
 skips tedge renew; due (certificate.validity.minimum_duration), tedge
 renew c8y renews the self-signed certificate into <cert>.new.
+A profile (c8y.profiles.second.*) the same way, with the thin-edge 1.7
+units tedge-cert-renewer-c8y@.timer and @.service: its own timer, its own
+certificate renewed, the default one left alone.
 
 What is not real here: the time. A drop-in of the test makes the timer
 fire a second after each start, with no jitter: the hourly calendar is
@@ -222,6 +225,48 @@ test_expect_success 'a run that fails (the test'"'"'s drop-in: ExecStart=/bin/fa
 	echo exit-code >expect &&
 	prop "$service" Result >actual &&
 	test_cmp expect actual &&
+	test_path_is_missing "$SDR$cert.new" &&
+	test_cmp cert.pem "$SDR$cert"
+'
+
+test_expect_success 'a profile: tedge init --renewal c8y --profile second, thin-edge 1.7'"'"'s template and timer' '
+	pcert=/etc/tedge/device-certs/second.pem &&
+	in_dev tedge-config set c8y.profiles.second.device.cert_path $pcert &&
+	in_dev tedge-config set c8y.profiles.second.device.key_path /etc/tedge/device-certs/second-key.pem &&
+	in_dev tedge cert create c8y --profile second --device-id second-device 2>/dev/null &&
+	cp "$SDR$pcert" second.pem &&
+	in_dev env TEDGE_SVC_INITDIR="$TRASH_DIRECTORY/initdir" tedge init --renewal c8y --profile second >out 2>err &&
+	timer=tedge-cert-renewer-c8y@second.timer service=tedge-cert-renewer-c8y@second.service &&
+	printf "%s\n\n" "The renewal runs hourly: $timer, enabled and started." >expect &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	for u in tedge-cert-renewer-c8y@.timer tedge-cert-renewer-c8y@.service; do
+		test_cmp initdir/systemd/$u "$U/$u" || return 1
+	done &&
+	in_sd systemctl is-enabled --quiet "$timer" &&
+	in_sd systemctl is-active --quiet "$timer" &&
+	in_sd systemctl is-enabled --quiet tedge-cert-renewer@c8y.timer &&
+	prop "$service" ExecCondition >exec &&
+	test_grep -F "argv[]=$TEDGE_ROOT/bin/tedge-cert needs-renewal c8y --profile second ;" exec &&
+	prop "$service" ExecStart >exec &&
+	test_grep -F "argv[]=$TEDGE_ROOT/bin/tedge-renew --profile second c8y ;" exec
+'
+
+test_expect_success 'the profile'"'"'s timer fires: due, its certificate renewed into its .new, the default one left alone' '
+	timer=tedge-cert-renewer-c8y@second.timer service=tedge-cert-renewer-c8y@second.service &&
+	in_sd systemctl stop "$timer" &&
+	mkdir "$U/$timer.d" &&
+	printf "%s\n" "# t4051: fire soon, not hourly" "[Timer]" \
+		OnActiveSec=1s AccuracySec=1s RandomizedDelaySec=0 >"$U/$timer.d/t4051.conf" &&
+	in_sd systemctl daemon-reload &&
+	fire &&
+	echo success >expect &&
+	prop "$service" Result >actual &&
+	test_cmp expect actual &&
+	journal_has "^The device is not connected to Cumulocity: .tedge connect c8y --profile second. will take the new certificate.\$" &&
+	test_cmp second.pem "$SDR/etc/tedge/device-certs/second.pem" &&
+	in_dev tedge cert show c8y --profile second --new >show &&
+	test_grep "^Subject:       CN=second-device," show &&
 	test_path_is_missing "$SDR$cert.new" &&
 	test_cmp cert.pem "$SDR$cert"
 '

@@ -15,13 +15,22 @@
 #include "tedge.h"
 #include "svc.h"
 
-/* INITDIR/sub/name, where install takes a definition from. Static buffer. */
+/*
+ * INITDIR/sub/name, where install takes a definition from; for an
+ * instance, NAME@I, that has none of its own, NAME@'s, as systemd has its
+ * templates (the profile's renewer: tedge-cert-renewer-c8y@P, which reads
+ * its I from its name). Static buffer.
+ */
 const char *
 template_path(const char *sub, const char *name)
 {
 	static char buf[4300];
+	const char *at = strchr(name, '@');
+	int n = snprintf(buf, sizeof(buf), "%s/%s/%s", initdir, sub, name);
 
-	snprintf(buf, sizeof(buf), "%s/%s/%s", initdir, sub, name);
+	if (at && at[1] && !strchr(at, '.') && (size_t)n < sizeof(buf) &&
+	    access(buf, F_OK) != 0)
+		buf[(size_t)n - strlen(at + 1)] = '\0';
 	return buf;
 }
 
