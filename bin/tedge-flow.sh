@@ -22,6 +22,9 @@ tedge_svc () { "$flow_bindir/tedge-svc" "$@"; }
 tedge_check () { "$flow_bindir/tedge-check" "$@"; }
 tedge_bridge_gen () { "$flow_bindir/tedge-bridge-gen" "$@"; }
 tedge_cert () { "$flow_bindir/tedge-cert" "$@"; }
+# in_ctx COMMAND ARGS...: the command under the flow's error context, $ctx
+# (thin-edge's "Error: <ctx>" over the command's own error as its cause).
+in_ctx () { TEDGE_ERROR_CONTEXT=$ctx "$@"; }
 
 # A line for people, and the empty line thin-edge puts after each.
 say () { printf '%s\n\n' "$*"; }

@@ -34,24 +34,30 @@ flow_start_runit () {
 	test_bg_pid $!
 }
 
-# flow_device: mosquitto and the device's configuration, with a local
-# listener on a free port, the stand-in as its cloud. mosquitto gets its
-# definition from init/runit as `make install-init` renders it.
-flow_device () {
+# flow_mosquitto: mosquitto under the runit of flow_start_runit, its
+# definition from init/runit as `make install-init` renders it, its
+# mosquitto.conf in $TRASH_DIRECTORY/etc/mosquitto (the caller writes it),
+# a local listener on a free port (FLOW_PORT).
+flow_mosquitto () {
 	FLOW_PORT=$(tedge-test free-port) &&
-	mkdir -p "$TRASH_DIRECTORY/etc/mosquitto" &&
-	printf '%s\n' "# the test device's mosquitto.conf" \
-		"log_dest file $TRASH_DIRECTORY/mosquitto.log" \
-		"log_type all" >"$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
-	: >"$TRASH_DIRECTORY/mosquitto.log" &&
-	chmod 666 "$TRASH_DIRECTORY/mosquitto.log" &&
-	mkdir -p "$FLOW_ROOT/etc/sv/mosquitto" &&
+	mkdir -p "$TRASH_DIRECTORY/etc/mosquitto" "$FLOW_ROOT/etc/sv/mosquitto" &&
 	sed -e "s|@SBINDIR@|${FLOW_MOSQUITTO%/*}|g" \
 		-e "s|@SYSCONFDIR@|$TRASH_DIRECTORY/etc|g" \
 		"$TEDGE_ROOT/init/runit/mosquitto/run" >"$FLOW_ROOT/etc/sv/mosquitto/run" &&
 	chmod +x "$FLOW_ROOT/etc/sv/mosquitto/run" &&
 	tedge-config set mqtt.broker.config_path "$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
-	tedge-config set mqtt.bind.port "$FLOW_PORT" &&
+	tedge-config set mqtt.bind.port "$FLOW_PORT"
+}
+
+# flow_device: flow_mosquitto with a mosquitto.conf that logs everything
+# to $TRASH_DIRECTORY/mosquitto.log, the stand-in as the cloud, tedge init.
+flow_device () {
+	flow_mosquitto &&
+	printf '%s\n' "# the test device's mosquitto.conf" \
+		"log_dest file $TRASH_DIRECTORY/mosquitto.log" \
+		"log_type all" >"$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
+	: >"$TRASH_DIRECTORY/mosquitto.log" &&
+	chmod 666 "$TRASH_DIRECTORY/mosquitto.log" &&
 	standin_configure &&
 	tedge init
 }

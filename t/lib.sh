@@ -500,6 +500,31 @@ test_wait_for () {
 	return 1
 }
 
+# test_pki DIR CLIENT CN: a test CA (DIR/ca.pem, ca.key; DIR/cadir hashed
+# for capath), a server certificate for 127.0.0.1 (server.pem, server.key)
+# and a client one, CN=CN (CLIENT.pem, CLIENT.key), all P-256, 2 days;
+# what openssl says goes to fd 4 (the test's stderr).
+test_pki () {
+	mkdir -p "$1/cadir" &&
+	(
+		cd "$1" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.pem -days 2 -subj "/CN=$test_name_ CA" \
+			-addext basicConstraints=critical,CA:TRUE &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
+		echo subjectAltName=IP:127.0.0.1 >server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile server.ext -out server.pem &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$2.key" -out "$2.csr" -subj "/CN=$3" &&
+		openssl x509 -req -in "$2.csr" -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 2 -out "$2.pem" &&
+		cp ca.pem cadir/ &&
+		openssl rehash cadir
+	) 2>&4
+}
+
 # --- the trash directory ------------------------------------------------------
 test_name_=${0##*/}
 test_name_=${test_name_%.sh}

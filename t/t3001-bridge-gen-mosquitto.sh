@@ -93,24 +93,7 @@ crosses () {
 }
 
 test_expect_success 'setup: a test CA, a server and a device certificate, ports' '
-	mkdir -p "$pki" "$pki/cadir" &&
-	(
-		cd "$pki" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout ca.key -out ca.pem -days 2 -subj "/CN=t3001 CA" \
-			-addext basicConstraints=critical,CA:TRUE &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
-		echo subjectAltName=IP:127.0.0.1 >server.ext &&
-		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-			-CAcreateserial -days 2 -extfile server.ext -out server.pem &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout device.key -out device.csr -subj "/CN=my-device" &&
-		openssl x509 -req -in device.csr -CA ca.pem -CAkey ca.key \
-			-CAcreateserial -days 2 -out device.pem &&
-		cp ca.pem cadir/ &&
-		openssl rehash cadir
-	) 2>&4 &&
+	test_pki "$pki" device my-device &&
 	RP=$(tedge-test free-port) && RS=$(tedge-test free-port) &&
 	LP=$(tedge-test free-port) && XP=$(tedge-test free-port) &&
 	test "$RP" != "$RS" && test "$LP" != "$XP" &&

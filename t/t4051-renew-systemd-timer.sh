@@ -86,7 +86,8 @@ test_expect_success 'systemd boots; the toolkit in the root' '
 	sd_wait_booted &&
 	to_sd "$TEDGE_ROOT/bin" "$TEDGE_ROOT/lib/tedge" &&
 	mkdir -p initdir/systemd &&
-	for u in tedge-cert-renewer@.timer tedge-cert-renewer@.service; do
+	for u in tedge-cert-renewer@.timer tedge-cert-renewer@.service \
+		tedge-cert-renewer-c8y@.timer tedge-cert-renewer-c8y@.service; do
 		sed "s|@BINDIR@|$TEDGE_ROOT/bin|g" "$TEDGE_ROOT/init/systemd/$u" \
 			>initdir/systemd/$u || return 1
 	done &&
@@ -254,6 +255,9 @@ test_expect_success 'a profile: tedge init --renewal c8y --profile second, thin-
 
 test_expect_success 'the profile'"'"'s timer fires: due, its certificate renewed into its .new, the default one left alone' '
 	timer=tedge-cert-renewer-c8y@second.timer service=tedge-cert-renewer-c8y@second.service &&
+	# the default timer (its drop-in fires it on each daemon-reload) stopped
+	in_sd systemctl stop tedge-cert-renewer@c8y.timer &&
+	rm -f "$SDR$cert.new" &&
 	in_sd systemctl stop "$timer" &&
 	mkdir "$U/$timer.d" &&
 	printf "%s\n" "# t4051: fire soon, not hourly" "[Timer]" \

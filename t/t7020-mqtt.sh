@@ -65,24 +65,7 @@ subscribed () {
 test_expect_success 'setup: ports, a test CA, the server and a client certificate' '
 	P=$(tedge-test free-port) && T=$(tedge-test free-port) && X=$(tedge-test free-port) &&
 	test "$P" != "$T" && test "$T" != "$X" && test "$P" != "$X" &&
-	mkdir -p "$pki/cadir" &&
-	(
-		cd "$pki" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout ca.key -out ca.pem -days 2 -subj "/CN=t7020 CA" \
-			-addext basicConstraints=critical,CA:TRUE &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout server.key -out server.csr -subj "/CN=127.0.0.1" &&
-		echo subjectAltName=IP:127.0.0.1 >server.ext &&
-		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-			-CAcreateserial -days 2 -extfile server.ext -out server.pem &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout client.key -out client.csr -subj "/CN=t7020-client" &&
-		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
-			-CAcreateserial -days 2 -out client.pem &&
-		cp ca.pem cadir/ &&
-		openssl rehash cadir
-	) 2>&4 &&
+	test_pki "$pki" client t7020-client &&
 	tedge-config set mqtt.client.port "$P"
 '
 

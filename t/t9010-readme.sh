@@ -175,15 +175,8 @@ test_expect_success 'the skip list and README.md agree' '
 '
 
 test_expect_success 'setup: a device (runit, mosquitto), the stand-in its cloud' '
-	FLOW_PORT=$(tedge-test free-port) &&
-	mkdir -p "$TRASH_DIRECTORY/etc/mosquitto" "$FLOW_ROOT/etc/sv/mosquitto" &&
+	flow_mosquitto &&
 	echo "# the device mosquitto.conf" >"$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
-	sed -e "s|@SBINDIR@|${FLOW_MOSQUITTO%/*}|g" \
-		-e "s|@SYSCONFDIR@|$TRASH_DIRECTORY/etc|g" \
-		"$TEDGE_ROOT/init/runit/mosquitto/run" >"$FLOW_ROOT/etc/sv/mosquitto/run" &&
-	chmod +x "$FLOW_ROOT/etc/sv/mosquitto/run" &&
-	tedge-config set mqtt.broker.config_path "$TRASH_DIRECTORY/etc/mosquitto/mosquitto.conf" &&
-	tedge-config set mqtt.bind.port "$FLOW_PORT" &&
 	echo "john.smith@example.com:$C8Y_STANDIN_SECRET" >>"$C8Y_STANDIN_DIR/users"
 '
 
