@@ -173,6 +173,14 @@ bput(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
+/* The line "name val" when val is set. */
+static void
+bput_set(struct buf *b, const char *name, const char *val)
+{
+	if (val)
+		bput(b, "%s %s\n", name, val);
+}
+
 static void __attribute__((format(printf, 1, 2)))
 debug(const char *fmt, ...)
 {
@@ -465,32 +473,34 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	 * and a device id. */
 
 	ahost = address_host(host);
-	bput(b, "### Bridge\n");
-	bput(b, "connection edge_to_%s%s%s\n", cl->name, cl->profile ? "@" : "", cl->profile ? cl->profile : "");
-	bput(b, "address %s:%s\n", ahost, port);
-	bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "bridge_capath" :
-	    "bridge_cafile", root);
-	bput(b, "remote_clientid %s\n", id);
-	bput(b, "local_clientid %s\n", cl->local_id);
-	if (user)
-		bput(b, "remote_username %s\n", user);
-	if (basic) {
+	/* Runs of lines in one format each: fewer calls, a smaller program. */
+	bput(b, "### Bridge\n"
+	    "connection edge_to_%s%s%s\n"
+	    "address %s:%s\n"
+	    "%s %s\n"
+	    "remote_clientid %s\n"
+	    "local_clientid %s\n",
+	    cl->name, cl->profile ? "@" : "", cl->profile ? cl->profile : "",
+	    ahost, port, S_ISDIR(st.st_mode) ? "bridge_capath" : "bridge_cafile", root,
+	    id, cl->local_id);
+	bput_set(b, "remote_username", user);
+	if (basic)
 		bput(b, "remote_password %s\n", secret);
-	} else {
-		bput(b, "bridge_certfile %s\n", cert);
-		bput(b, "bridge_keyfile %s\n", key);
-	}
-	bput(b, "try_private false\n");
-	bput(b, "start_type automatic\n");
-	bput(b, "cleansession %s\n", cl->cleansession);
-	if (local_cs)
-		bput(b, "local_cleansession false\n");
-	bput(b, "notifications true\n");
-	bput(b, "notifications_local_only true\n");
-	bput(b, "notification_topic %s\n", keep(cloud_health_topic(cl)));
-	bput(b, "bridge_attempt_unsubscribe false\n");
-	bput(b, "keepalive_interval %llu\n", secs);
-	bput(b, "\n### Topics\n");
+	else
+		bput(b, "bridge_certfile %s\n"
+		    "bridge_keyfile %s\n", cert, key);
+	bput(b, "try_private false\n"
+	    "start_type automatic\n"
+	    "cleansession %s\n"
+	    "%s"
+	    "notifications true\n"
+	    "notifications_local_only true\n"
+	    "notification_topic %s\n"
+	    "bridge_attempt_unsubscribe false\n"
+	    "keepalive_interval %llu\n"
+	    "\n### Topics\n",
+	    cl->cleansession, local_cs ? "local_cleansession false\n" : "",
+	    keep(cloud_health_topic(cl)), secs);
 	if (c8y) {
 		/* no JWT (s/uat, s/dat, the last two) without a certificate */
 		for (i = 0; i < LEN(c8y_topics) - (basic ? 2 : 0); i++)
@@ -501,19 +511,20 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 			bput(b, "topic s/dc/%.*s in 1 %s/ \"\"\n", (int)(e - p), p, pf);
 		}
 	} else if (!strcmp(cl->name, "az")) {
-		bput(b, "topic messages/events/# out 1 %s/ devices/%s/\n", pf, id);
-		bput(b, "topic messages/devicebound/# in 1 %s/ devices/%s/\n", pf, id);
-		bput(b, "topic methods/POST/# in 1 %s/ $iothub/\n", pf);
-		bput(b, "topic methods/res/# out 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/res/# in 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/GET/# out 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/PATCH/# out 1 %s/ $iothub/\n", pf);
+		bput(b, "topic messages/events/# out 1 %1$s/ devices/%2$s/\n"
+		    "topic messages/devicebound/# in 1 %1$s/ devices/%2$s/\n"
+		    "topic methods/POST/# in 1 %1$s/ $iothub/\n"
+		    "topic methods/res/# out 1 %1$s/ $iothub/\n"
+		    "topic twin/res/# in 1 %1$s/ $iothub/\n"
+		    "topic twin/GET/# out 1 %1$s/ $iothub/\n"
+		    "topic twin/PATCH/# out 1 %1$s/ $iothub/\n", pf, id);
 	} else {
-		bput(b, "topic td/# out 1 %s/ thinedge/%s/\n", pf, id);
-		bput(b, "topic cmd/# in 1 %s/ thinedge/%s/\n", pf, id);
-		bput(b, "topic shadow/# both 1 %s/ $aws/things/%s/\n", pf, id);
-		bput(b, "topic \"\" out 1 %s thinedge/devices/%s/test-connection\n", cl->request, id);
-		bput(b, "topic \"\" in 1 %s thinedge/devices/%s/test-connection\n", cl->response, id);
+		bput(b, "topic td/# out 1 %1$s/ thinedge/%2$s/\n"
+		    "topic cmd/# in 1 %1$s/ thinedge/%2$s/\n"
+		    "topic shadow/# both 1 %1$s/ $aws/things/%2$s/\n"
+		    "topic \"\" out 1 %3$s thinedge/devices/%2$s/test-connection\n"
+		    "topic \"\" in 1 %4$s thinedge/devices/%2$s/test-connection\n",
+		    pf, id, cl->request, cl->response);
 	}
 }
 
@@ -522,12 +533,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 static int
 gen_local(struct cfg *c, struct buf *b)
 {
-	static const char *const log_types[] = {
-		"error", "warning", "notice", "information", "subscribe", "unsubscribe",
-	};
 	char *enabled, *port, *addr, *xport, *xaddr, *xif, *xca, *xcert, *xkey;
 	struct stat st;
-	size_t i;
 
 	enabled = value(c, "mqtt.bind.enabled");
 	if (enabled && !is_true(enabled)) {
@@ -567,20 +574,27 @@ gen_local(struct cfg *c, struct buf *b)
 	if (xport && cfg_check_listeners(c) < 0)
 		fail();
 
-	bput(b, "per_listener_settings true\n");
-	bput(b, "connection_messages true\n");
-	for (i = 0; i < LEN(log_types); i++)
-		bput(b, "log_type %s\n", log_types[i]);
-	bput(b, "message_size_limit 268435455\n");
-	bput(b, "listener %s %s\n", port, addr);
-	bput(b, "allow_anonymous true\n");
-	bput(b, "require_certificate false\n");
+	/* One format for the run of constant lines: fewer calls. */
+	bput(b, "per_listener_settings true\n"
+	    "connection_messages true\n"
+	    "log_type error\n"
+	    "log_type warning\n"
+	    "log_type notice\n"
+	    "log_type information\n"
+	    "log_type subscribe\n"
+	    "log_type unsubscribe\n"
+	    "message_size_limit 268435455\n"
+	    "listener %s %s\n"
+	    "allow_anonymous true\n"
+	    "require_certificate false\n", port, addr);
 	if (xport) {
 		/* thin-edge writes "listener PORT " with a trailing blank when
 		 * there is no address; mosquitto ignores it, we leave it out. */
-		bput(b, "listener %s%s%s\n", xport, xaddr ? " " : "", xaddr ? xaddr : "");
-		bput(b, "allow_anonymous %s\n", xca ? "false" : "true");
-		bput(b, "require_certificate %s\n", xca ? "true" : "false");
+		bput(b, "listener %s%s%s\n"
+		    "allow_anonymous %s\n"
+		    "require_certificate %s\n",
+		    xport, xaddr ? " " : "", xaddr ? xaddr : "",
+		    xca ? "false" : "true", xca ? "true" : "false");
 		/*
 		 * Without it mosquitto takes a client with a certificate but no
 		 * user name as anonymous, and refuses it: thin-edge's bug
@@ -588,14 +602,11 @@ gen_local(struct cfg *c, struct buf *b)
 		 */
 		if (xca)
 			bput(b, "use_identity_as_username true\n");
-		if (xif)
-			bput(b, "bind_interface %s\n", xif);
-		if (xca)
-			bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "capath" : "cafile", xca);
-		if (xcert)
-			bput(b, "certfile %s\n", xcert);
-		if (xkey)
-			bput(b, "keyfile %s\n", xkey);
+		bput_set(b, "bind_interface", xif);
+		/* st is xca's only when it is set */
+		bput_set(b, xca && S_ISDIR(st.st_mode) ? "capath" : "cafile", xca);
+		bput_set(b, "certfile", xcert);
+		bput_set(b, "keyfile", xkey);
 	}
 	return 1;
 }
