@@ -330,9 +330,10 @@ is_true(const char *v)
 static int
 mosquitto_v2(void)
 {
-	char p0[] = "mosquitto", p1[] = "/usr/sbin/mosquitto",
-	    p2[] = "/usr/local/sbin/mosquitto", p3[] = "/sbin/mosquitto";
-	char *progs[] = { p0, p1, p2, p3 }, opt[] = "-h", *argv[3], *out;
+	/* static: not copied onto the stack at each call */
+	static char progs[][26] = { "mosquitto", "/usr/sbin/mosquitto",
+	    "/usr/local/sbin/mosquitto", "/sbin/mosquitto" }, opt[] = "-h";
+	char *argv[3], *out;
 	const char *ver;
 	size_t i;
 	long major;
