@@ -225,6 +225,8 @@ shown(const char *v)
 	char *out = xmalloc(lim * 5 + 48), *o = out;
 	const unsigned char *p;
 	long c;
+	/* the characters escaped by a letter, the letters below */
+	static const char esc[] = "\"\\\n\r\t";
 
 	/* Do not cut a UTF-8 sequence in two. */
 	while (utf8 && lim < n && lim > 0 && ((unsigned char)v[lim] & 0xc0) == 0x80)
@@ -232,14 +234,10 @@ shown(const char *v)
 	*o++ = '"';
 	for (i = 0; i < lim; i++) {
 		unsigned char ch = (unsigned char)v[i];
-		if (ch == '"' || ch == '\\') {
-			o += sprintf(o, "\\%c", ch);
-		} else if (ch == '\n') {
-			o += sprintf(o, "\\n");
-		} else if (ch == '\r') {
-			o += sprintf(o, "\\r");
-		} else if (ch == '\t') {
-			o += sprintf(o, "\\t");
+		const char *e = memchr(esc, ch, sizeof(esc) - 1);
+		if (e) {
+			*o++ = '\\';
+			*o++ = "\"\\nrt"[e - esc];
 		} else if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && !utf8)) {
 			o += sprintf(o, "\\x%02x", ch);
 		} else if (ch >= 0x80) {
