@@ -887,7 +887,7 @@ main_bridge_gen(int argc, char *argv[])
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
-	int ch, wflag, pflag, rflag, iflag, dflag, made;
+	int ch, wflag, pflag, rflag, iflag, dflag, jflag, kflag, made;
 
 	err_setprog(argv[0]);
 	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
@@ -896,6 +896,7 @@ main_bridge_gen(int argc, char *argv[])
 	dir = opt_config_dir();
 	wflag = opt_given('w'), pflag = opt_given('p');
 	rflag = opt_given('r'), iflag = opt_given('i'), dflag = opt_given('d');
+	jflag = opt_given('j'), kflag = opt_given('k');
 	argc -= optind;
 	argv += optind;
 	if (iflag) {
@@ -921,7 +922,7 @@ main_bridge_gen(int argc, char *argv[])
 		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
-	if (opt_given('j') && (!opt_given('k') || wflag + !!output + pflag + rflag + dflag))
+	if (jflag && (!kflag || wflag + !!output + pflag + rflag + dflag))
 		die_usage("%s", "--json goes with --check alone");
 	if (dflag)
 		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
@@ -935,7 +936,7 @@ main_bridge_gen(int argc, char *argv[])
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
 	/* --check --json: what connect --test --json says of a refusal */
-	if (opt_given('j')) {
+	if (jflag) {
 		json_out_on();
 		json_out_str("cloud", name);
 		json_out_str("profile", opt_profile());
@@ -953,7 +954,7 @@ main_bridge_gen(int argc, char *argv[])
 	if (cl) {
 		file = cl->bridge_file;
 		gen_bridge(&c, cl, &b);
-		if (opt_given('k'))
+		if (kflag)
 			check_profiles(&c, cloud_find(cl->name));
 		made = 1;
 	} else {
@@ -989,7 +990,7 @@ main_bridge_gen(int argc, char *argv[])
 		if (uid != (uid_t)-1 && fs_give(path, 0, gid) < 0)
 			die("File Error. Check permissions for %s.", path);
 	}
-	if (opt_given('j')) {
+	if (jflag) {
 		json_out_bool("ok", 1);
 		json_out_end();
 	} else if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
