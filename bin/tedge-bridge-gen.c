@@ -277,6 +277,18 @@ refuse(const char *key, const char *val)
 	fail();
 }
 
+/* stat of the path p, the value of key, failed: errno says why. */
+static void __attribute__((noreturn))
+unreadable(const char *kind, const char *p, const char *key)
+{
+	char *s = shown(p);
+
+	err_pushsys(errno);
+	err_push("cannot read the %s path %s of '%s'", kind, s, key);
+	free(s);
+	fail();
+}
+
 /*
  * The value of key (kept: not to be freed); NULL when it has none. A
  * value that cannot be read (a device id from a certificate that is none:
@@ -438,13 +450,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	}
 	/* Decided when the file is made, as thin-edge does: the path may be
 	 * either, and mosquitto needs to be told which. */
-	if (stat(root, &st) < 0) {
-		char *s = shown(root);
-		err_pushsys(errno);
-		err_push("cannot read the root certificate path %s of '%s'", s, cl->root_key);
-		free(s);
-		fail();
-	}
+	if (stat(root, &st) < 0)
+		unreadable("root certificate", root, cl->root_key);
 	/* bridge_capath finds certificates by their hash links only. */
 	if (S_ISDIR(st.st_mode) && cfg_check_capath(cl->root_key, root) < 0)
 		fail();
@@ -560,13 +567,8 @@ gen_local(struct cfg *c, struct buf *b)
 		err_push("'mqtt.external.cert_file' and 'mqtt.external.key_file' go together: set both or neither");
 		fail();
 	}
-	if (xport && xca && stat(xca, &st) < 0) {
-		char *sv = shown(xca);
-		err_pushsys(errno);
-		err_push("cannot read the CA path %s of 'mqtt.external.ca_path'", sv);
-		free(sv);
-		fail();
-	}
+	if (xport && xca && stat(xca, &st) < 0)
+		unreadable("CA", xca, "mqtt.external.ca_path");
 	if (xport && xca && S_ISDIR(st.st_mode) &&
 	    cfg_check_capath("mqtt.external.ca_path", xca) < 0)
 		fail();
