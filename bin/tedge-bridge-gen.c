@@ -895,7 +895,7 @@ main_bridge_gen(int argc, char *argv[])
 	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
 		if (ch == 'o')
 			output = optarg;
-	dir = opt_config_dir();
+	dir = paths_config_dir(opt_config_dir());
 	wflag = opt_given('w'), pflag = opt_given('p');
 	rflag = opt_given('r'), iflag = opt_given('i'), dflag = opt_given('d');
 	jflag = opt_given('j'), kflag = opt_given('k');
@@ -907,7 +907,7 @@ main_bridge_gen(int argc, char *argv[])
 		if (argc > 0)
 			die_usage("unexpected argument '%s' found", argv[0]);
 		what = xstrdup("the include of the configuration directory");
-		if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+		if (cfg_load(&c, dir, CFG_ENV) < 0)
 			fail();
 		warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 		ch = add_include(&c);
@@ -927,7 +927,7 @@ main_bridge_gen(int argc, char *argv[])
 	if (jflag && (!kflag || wflag + !!output + pflag + rflag + dflag))
 		die_usage("%s", "--json goes with --check alone");
 	if (dflag)
-		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
+		return describe(dir, argv[0], wflag + !!output + pflag + rflag);
 	name = argv[0];
 	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))
@@ -945,9 +945,9 @@ main_bridge_gen(int argc, char *argv[])
 		json_out_bool("ok", 0);
 	}
 	if (pflag || rflag)
-		return file_op(paths_config_dir(dir), cl ? cloud_profile(cl,
+		return file_op(dir, cl ? cloud_profile(cl,
 		    opt_profile(), NULL)->bridge_file : "tedge-mosquitto.conf", rflag);
-	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+	if (cfg_load(&c, dir, CFG_ENV) < 0)
 		fail();
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	file = "tedge-mosquitto.conf";
