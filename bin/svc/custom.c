@@ -194,9 +194,9 @@ custom_path(void)
 static char **
 cu_argv(int which, const char *svc, int need)
 {
-	char **src = cu.cmd[which], **o, *s;
+	char **src = cu.cmd[which], **o, *s, *d;
 	const char *p, *q;
-	size_t n, i, k, count = 0;
+	size_t n, i, k, count = 0, len = strlen(svc);
 
 	for (n = 0; src[n]; n++)
 		;
@@ -205,13 +205,16 @@ cu_argv(int which, const char *svc, int need)
 		for (k = 0, p = src[i]; (q = strstr(p, "{}")); p = q + 2)
 			k++;
 		count += k;
-		s = xmalloc(strlen(src[i]) + k * strlen(svc) + 1);
-		*s = '\0';
+		s = d = xmalloc(strlen(src[i]) + k * len + 1);
+		/* copied at the end of what is there, no strcat: each
+		 * part once */
 		for (p = src[i]; (q = strstr(p, "{}")); p = q + 2) {
-			strncat(s, p, (size_t)(q - p));
-			strcat(s, svc);
+			memcpy(d, p, (size_t)(q - p));
+			d += q - p;
+			memcpy(d, svc, len);
+			d += len;
 		}
-		strcat(s, p);
+		memcpy(d, p, strlen(p) + 1);
 		o[i] = s;
 	}
 	if (need && count == 0) {
