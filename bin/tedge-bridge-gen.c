@@ -185,15 +185,17 @@ static void __attribute__((format(printf, 1, 2)))
 debug(const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 
 	if (!debugging)
 		return;
 	fflush(stdout);
-	fputs("Debug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* one fprintf: vfprintf and fputc are not imported for this alone */
+	fprintf(stderr, "Debug: %s\n", s);
+	free(s);
 }
 
 static int
@@ -992,10 +994,12 @@ main_bridge_gen(int argc, char *argv[])
 		if (uid != (uid_t)-1 && fs_give(path, 0, gid) < 0)
 			die("File Error. Check permissions for %s.", path);
 	}
+	/* b.p is text, b.len its strlen: fputs, as everywhere else (no
+	 * fwrite to import for this alone) */
 	if (jflag) {
 		json_out_bool("ok", 1);
 		json_out_end();
-	} else if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
+	} else if (made && !path && b.len && fputs(b.p, stdout) == EOF) {
 		err_pushsys(errno ? errno : EIO);
 		die("failed to write to standard output");
 	}
