@@ -74,11 +74,9 @@ find_key(const char *name)
 	const struct cfg_key *k;
 	int deprecated = 0;
 
-	if (!(k = cfg_key_find_profile(name, &deprecated, &profile))) {
-		fprintf(stderr, "error: invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'\n"
-		    "\nFor more information, try '--help'.\n", name, name);
-		exit(EXIT_USAGE);
-	}
+	if (!(k = cfg_key_find_profile(name, &deprecated, &profile)))
+		die_usage("invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'",
+		    name, name);
 	if (profile && opt && strcmp(profile, opt))
 		err_push("Multiple profiles selected from the arguments %s and --profile %s", name, opt);
 	else if (opt && cfg_key_cloud(k) < 0)
