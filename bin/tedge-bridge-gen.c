@@ -173,19 +173,29 @@ bput(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
+/* The line "name val" when val is set. */
+static void
+bput_set(struct buf *b, const char *name, const char *val)
+{
+	if (val)
+		bput(b, "%s %s\n", name, val);
+}
+
 static void __attribute__((format(printf, 1, 2)))
 debug(const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 
 	if (!debugging)
 		return;
 	fflush(stdout);
-	fputs("Debug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* one fprintf: vfprintf and fputc are not imported for this alone */
+	fprintf(stderr, "Debug: %s\n", s);
+	free(s);
 }
 
 static int
@@ -217,6 +227,8 @@ shown(const char *v)
 	char *out = xmalloc(lim * 5 + 48), *o = out;
 	const unsigned char *p;
 	long c;
+	/* the characters escaped by a letter, the letters below */
+	static const char esc[] = "\"\\\n\r\t";
 
 	/* Do not cut a UTF-8 sequence in two. */
 	while (utf8 && lim < n && lim > 0 && ((unsigned char)v[lim] & 0xc0) == 0x80)
@@ -224,14 +236,10 @@ shown(const char *v)
 	*o++ = '"';
 	for (i = 0; i < lim; i++) {
 		unsigned char ch = (unsigned char)v[i];
-		if (ch == '"' || ch == '\\') {
-			o += sprintf(o, "\\%c", ch);
-		} else if (ch == '\n') {
-			o += sprintf(o, "\\n");
-		} else if (ch == '\r') {
-			o += sprintf(o, "\\r");
-		} else if (ch == '\t') {
-			o += sprintf(o, "\\t");
+		const char *e = memchr(esc, ch, sizeof(esc) - 1);
+		if (e) {
+			*o++ = '\\';
+			*o++ = "\"\\nrt"[e - esc];
 		} else if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && !utf8)) {
 			o += sprintf(o, "\\x%02x", ch);
 		} else if (ch >= 0x80) {
@@ -267,6 +275,18 @@ refuse(const char *key, const char *val)
 	char *s = shown(val);
 
 	err_push("invalid value for '%s': %s", key, s);
+	free(s);
+	fail();
+}
+
+/* stat of the path p, the value of key, failed: errno says why. */
+static void __attribute__((noreturn))
+unreadable(const char *kind, const char *p, const char *key)
+{
+	char *s = shown(p);
+
+	err_pushsys(errno);
+	err_push("cannot read the %s path %s of '%s'", kind, s, key);
 	free(s);
 	fail();
 }
@@ -322,9 +342,10 @@ is_true(const char *v)
 static int
 mosquitto_v2(void)
 {
-	char p0[] = "mosquitto", p1[] = "/usr/sbin/mosquitto",
-	    p2[] = "/usr/local/sbin/mosquitto", p3[] = "/sbin/mosquitto";
-	char *progs[] = { p0, p1, p2, p3 }, opt[] = "-h", *argv[3], *out;
+	/* static: not copied onto the stack at each call */
+	static char progs[][26] = { "mosquitto", "/usr/sbin/mosquitto",
+	    "/usr/local/sbin/mosquitto", "/sbin/mosquitto" }, opt[] = "-h";
+	char *argv[3], *out;
 	const char *ver;
 	size_t i;
 	long major;
@@ -431,13 +452,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	}
 	/* Decided when the file is made, as thin-edge does: the path may be
 	 * either, and mosquitto needs to be told which. */
-	if (stat(root, &st) < 0) {
-		char *s = shown(root);
-		err_pushsys(errno);
-		err_push("cannot read the root certificate path %s of '%s'", s, cl->root_key);
-		free(s);
-		fail();
-	}
+	if (stat(root, &st) < 0)
+		unreadable("root certificate", root, cl->root_key);
 	/* bridge_capath finds certificates by their hash links only. */
 	if (S_ISDIR(st.st_mode) && cfg_check_capath(cl->root_key, root) < 0)
 		fail();
@@ -465,32 +481,34 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 	 * and a device id. */
 
 	ahost = address_host(host);
-	bput(b, "### Bridge\n");
-	bput(b, "connection edge_to_%s%s%s\n", cl->name, cl->profile ? "@" : "", cl->profile ? cl->profile : "");
-	bput(b, "address %s:%s\n", ahost, port);
-	bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "bridge_capath" :
-	    "bridge_cafile", root);
-	bput(b, "remote_clientid %s\n", id);
-	bput(b, "local_clientid %s\n", cl->local_id);
-	if (user)
-		bput(b, "remote_username %s\n", user);
-	if (basic) {
+	/* Runs of lines in one format each: fewer calls, a smaller program. */
+	bput(b, "### Bridge\n"
+	    "connection edge_to_%s%s%s\n"
+	    "address %s:%s\n"
+	    "%s %s\n"
+	    "remote_clientid %s\n"
+	    "local_clientid %s\n",
+	    cl->name, cl->profile ? "@" : "", cl->profile ? cl->profile : "",
+	    ahost, port, S_ISDIR(st.st_mode) ? "bridge_capath" : "bridge_cafile", root,
+	    id, cl->local_id);
+	bput_set(b, "remote_username", user);
+	if (basic)
 		bput(b, "remote_password %s\n", secret);
-	} else {
-		bput(b, "bridge_certfile %s\n", cert);
-		bput(b, "bridge_keyfile %s\n", key);
-	}
-	bput(b, "try_private false\n");
-	bput(b, "start_type automatic\n");
-	bput(b, "cleansession %s\n", cl->cleansession);
-	if (local_cs)
-		bput(b, "local_cleansession false\n");
-	bput(b, "notifications true\n");
-	bput(b, "notifications_local_only true\n");
-	bput(b, "notification_topic %s\n", keep(cloud_health_topic(cl)));
-	bput(b, "bridge_attempt_unsubscribe false\n");
-	bput(b, "keepalive_interval %llu\n", secs);
-	bput(b, "\n### Topics\n");
+	else
+		bput(b, "bridge_certfile %s\n"
+		    "bridge_keyfile %s\n", cert, key);
+	bput(b, "try_private false\n"
+	    "start_type automatic\n"
+	    "cleansession %s\n"
+	    "%s"
+	    "notifications true\n"
+	    "notifications_local_only true\n"
+	    "notification_topic %s\n"
+	    "bridge_attempt_unsubscribe false\n"
+	    "keepalive_interval %llu\n"
+	    "\n### Topics\n",
+	    cl->cleansession, local_cs ? "local_cleansession false\n" : "",
+	    keep(cloud_health_topic(cl)), secs);
 	if (c8y) {
 		/* no JWT (s/uat, s/dat, the last two) without a certificate */
 		for (i = 0; i < LEN(c8y_topics) - (basic ? 2 : 0); i++)
@@ -501,19 +519,20 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 			bput(b, "topic s/dc/%.*s in 1 %s/ \"\"\n", (int)(e - p), p, pf);
 		}
 	} else if (!strcmp(cl->name, "az")) {
-		bput(b, "topic messages/events/# out 1 %s/ devices/%s/\n", pf, id);
-		bput(b, "topic messages/devicebound/# in 1 %s/ devices/%s/\n", pf, id);
-		bput(b, "topic methods/POST/# in 1 %s/ $iothub/\n", pf);
-		bput(b, "topic methods/res/# out 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/res/# in 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/GET/# out 1 %s/ $iothub/\n", pf);
-		bput(b, "topic twin/PATCH/# out 1 %s/ $iothub/\n", pf);
+		bput(b, "topic messages/events/# out 1 %1$s/ devices/%2$s/\n"
+		    "topic messages/devicebound/# in 1 %1$s/ devices/%2$s/\n"
+		    "topic methods/POST/# in 1 %1$s/ $iothub/\n"
+		    "topic methods/res/# out 1 %1$s/ $iothub/\n"
+		    "topic twin/res/# in 1 %1$s/ $iothub/\n"
+		    "topic twin/GET/# out 1 %1$s/ $iothub/\n"
+		    "topic twin/PATCH/# out 1 %1$s/ $iothub/\n", pf, id);
 	} else {
-		bput(b, "topic td/# out 1 %s/ thinedge/%s/\n", pf, id);
-		bput(b, "topic cmd/# in 1 %s/ thinedge/%s/\n", pf, id);
-		bput(b, "topic shadow/# both 1 %s/ $aws/things/%s/\n", pf, id);
-		bput(b, "topic \"\" out 1 %s thinedge/devices/%s/test-connection\n", cl->request, id);
-		bput(b, "topic \"\" in 1 %s thinedge/devices/%s/test-connection\n", cl->response, id);
+		bput(b, "topic td/# out 1 %1$s/ thinedge/%2$s/\n"
+		    "topic cmd/# in 1 %1$s/ thinedge/%2$s/\n"
+		    "topic shadow/# both 1 %1$s/ $aws/things/%2$s/\n"
+		    "topic \"\" out 1 %3$s thinedge/devices/%2$s/test-connection\n"
+		    "topic \"\" in 1 %4$s thinedge/devices/%2$s/test-connection\n",
+		    pf, id, cl->request, cl->response);
 	}
 }
 
@@ -522,12 +541,8 @@ gen_bridge(struct cfg *c, const struct cloud *cl, struct buf *b)
 static int
 gen_local(struct cfg *c, struct buf *b)
 {
-	static const char *const log_types[] = {
-		"error", "warning", "notice", "information", "subscribe", "unsubscribe",
-	};
 	char *enabled, *port, *addr, *xport, *xaddr, *xif, *xca, *xcert, *xkey;
 	struct stat st;
-	size_t i;
 
 	enabled = value(c, "mqtt.bind.enabled");
 	if (enabled && !is_true(enabled)) {
@@ -554,33 +569,35 @@ gen_local(struct cfg *c, struct buf *b)
 		err_push("'mqtt.external.cert_file' and 'mqtt.external.key_file' go together: set both or neither");
 		fail();
 	}
-	if (xport && xca && stat(xca, &st) < 0) {
-		char *sv = shown(xca);
-		err_pushsys(errno);
-		err_push("cannot read the CA path %s of 'mqtt.external.ca_path'", sv);
-		free(sv);
-		fail();
-	}
+	if (xport && xca && stat(xca, &st) < 0)
+		unreadable("CA", xca, "mqtt.external.ca_path");
 	if (xport && xca && S_ISDIR(st.st_mode) &&
 	    cfg_check_capath("mqtt.external.ca_path", xca) < 0)
 		fail();
 	if (xport && cfg_check_listeners(c) < 0)
 		fail();
 
-	bput(b, "per_listener_settings true\n");
-	bput(b, "connection_messages true\n");
-	for (i = 0; i < LEN(log_types); i++)
-		bput(b, "log_type %s\n", log_types[i]);
-	bput(b, "message_size_limit 268435455\n");
-	bput(b, "listener %s %s\n", port, addr);
-	bput(b, "allow_anonymous true\n");
-	bput(b, "require_certificate false\n");
+	/* One format for the run of constant lines: fewer calls. */
+	bput(b, "per_listener_settings true\n"
+	    "connection_messages true\n"
+	    "log_type error\n"
+	    "log_type warning\n"
+	    "log_type notice\n"
+	    "log_type information\n"
+	    "log_type subscribe\n"
+	    "log_type unsubscribe\n"
+	    "message_size_limit 268435455\n"
+	    "listener %s %s\n"
+	    "allow_anonymous true\n"
+	    "require_certificate false\n", port, addr);
 	if (xport) {
 		/* thin-edge writes "listener PORT " with a trailing blank when
 		 * there is no address; mosquitto ignores it, we leave it out. */
-		bput(b, "listener %s%s%s\n", xport, xaddr ? " " : "", xaddr ? xaddr : "");
-		bput(b, "allow_anonymous %s\n", xca ? "false" : "true");
-		bput(b, "require_certificate %s\n", xca ? "true" : "false");
+		bput(b, "listener %s%s%s\n"
+		    "allow_anonymous %s\n"
+		    "require_certificate %s\n",
+		    xport, xaddr ? " " : "", xaddr ? xaddr : "",
+		    xca ? "false" : "true", xca ? "true" : "false");
 		/*
 		 * Without it mosquitto takes a client with a certificate but no
 		 * user name as anonymous, and refuses it: thin-edge's bug
@@ -588,14 +605,11 @@ gen_local(struct cfg *c, struct buf *b)
 		 */
 		if (xca)
 			bput(b, "use_identity_as_username true\n");
-		if (xif)
-			bput(b, "bind_interface %s\n", xif);
-		if (xca)
-			bput(b, "%s %s\n", S_ISDIR(st.st_mode) ? "capath" : "cafile", xca);
-		if (xcert)
-			bput(b, "certfile %s\n", xcert);
-		if (xkey)
-			bput(b, "keyfile %s\n", xkey);
+		bput_set(b, "bind_interface", xif);
+		/* st is xca's only when it is set */
+		bput_set(b, xca && S_ISDIR(st.st_mode) ? "capath" : "cafile", xca);
+		bput_set(b, "certfile", xcert);
+		bput_set(b, "keyfile", xkey);
 	}
 	return 1;
 }
@@ -877,15 +891,16 @@ main_bridge_gen(int argc, char *argv[])
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
-	int ch, wflag, pflag, rflag, iflag, dflag, made;
+	int ch, wflag, pflag, rflag, iflag, dflag, jflag, kflag, made;
 
 	err_setprog(argv[0]);
 	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
 		if (ch == 'o')
 			output = optarg;
-	dir = opt_config_dir();
+	dir = paths_config_dir(opt_config_dir());
 	wflag = opt_given('w'), pflag = opt_given('p');
 	rflag = opt_given('r'), iflag = opt_given('i'), dflag = opt_given('d');
+	jflag = opt_given('j'), kflag = opt_given('k');
 	argc -= optind;
 	argv += optind;
 	if (iflag) {
@@ -894,7 +909,7 @@ main_bridge_gen(int argc, char *argv[])
 		if (argc > 0)
 			die_usage("unexpected argument '%s' found", argv[0]);
 		what = xstrdup("the include of the configuration directory");
-		if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+		if (cfg_load(&c, dir, CFG_ENV) < 0)
 			fail();
 		warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 		ch = add_include(&c);
@@ -911,10 +926,10 @@ main_bridge_gen(int argc, char *argv[])
 		die_usage("%s", "--write, --output, --path and --remove cannot be used together");
 	if (output && !*output)
 		die_usage("%s", "--output needs a non-empty file name");
-	if (opt_given('j') && (!opt_given('k') || wflag + !!output + pflag + rflag + dflag))
+	if (jflag && (!kflag || wflag + !!output + pflag + rflag + dflag))
 		die_usage("%s", "--json goes with --check alone");
 	if (dflag)
-		return describe(paths_config_dir(dir), argv[0], wflag + !!output + pflag + rflag);
+		return describe(dir, argv[0], wflag + !!output + pflag + rflag);
 	name = argv[0];
 	cl = cloud_find(name);
 	if (!cl && strcmp(name, "local"))
@@ -925,16 +940,16 @@ main_bridge_gen(int argc, char *argv[])
 	what = cl ? xasprintf("the bridge configuration for %s", cl->name) :
 	    xstrdup("the local broker configuration");
 	/* --check --json: what connect --test --json says of a refusal */
-	if (opt_given('j')) {
+	if (jflag) {
 		json_out_on();
 		json_out_str("cloud", name);
 		json_out_str("profile", opt_profile());
 		json_out_bool("ok", 0);
 	}
 	if (pflag || rflag)
-		return file_op(paths_config_dir(dir), cl ? cloud_profile(cl,
+		return file_op(dir, cl ? cloud_profile(cl,
 		    opt_profile(), NULL)->bridge_file : "tedge-mosquitto.conf", rflag);
-	if (cfg_load(&c, paths_config_dir(dir), CFG_ENV) < 0)
+	if (cfg_load(&c, dir, CFG_ENV) < 0)
 		fail();
 	warn_unknown_keys(&c, getenv("TEDGE_QUIET_UNKNOWN_KEYS"));
 	file = "tedge-mosquitto.conf";
@@ -943,7 +958,7 @@ main_bridge_gen(int argc, char *argv[])
 	if (cl) {
 		file = cl->bridge_file;
 		gen_bridge(&c, cl, &b);
-		if (opt_given('k'))
+		if (kflag)
 			check_profiles(&c, cloud_find(cl->name));
 		made = 1;
 	} else {
@@ -979,10 +994,12 @@ main_bridge_gen(int argc, char *argv[])
 		if (uid != (uid_t)-1 && fs_give(path, 0, gid) < 0)
 			die("File Error. Check permissions for %s.", path);
 	}
-	if (opt_given('j')) {
+	/* b.p is text, b.len its strlen: fputs, as everywhere else (no
+	 * fwrite to import for this alone) */
+	if (jflag) {
 		json_out_bool("ok", 1);
 		json_out_end();
-	} else if (made && !path && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
+	} else if (made && !path && b.len && fputs(b.p, stdout) == EOF) {
 		err_pushsys(errno ? errno : EIO);
 		die("failed to write to standard output");
 	}

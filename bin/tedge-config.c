@@ -74,11 +74,9 @@ find_key(const char *name)
 	const struct cfg_key *k;
 	int deprecated = 0;
 
-	if (!(k = cfg_key_find_profile(name, &deprecated, &profile))) {
-		fprintf(stderr, "error: invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'\n"
-		    "\nFor more information, try '--help'.\n", name, name);
-		exit(EXIT_USAGE);
-	}
+	if (!(k = cfg_key_find_profile(name, &deprecated, &profile)))
+		die_usage("invalid value '%s' for '<KEY>': Unknown tedge config key: '%s'",
+		    name, name);
 	if (profile && opt && strcmp(profile, opt))
 		err_push("Multiple profiles selected from the arguments %s and --profile %s", name, opt);
 	else if (opt && cfg_key_cloud(k) < 0)
@@ -130,11 +128,10 @@ cmd_get(int argc, char **argv)
 	if ((r = cfg_get(&c, k, &v)) < 0)
 		die("failed to get the configuration value for key: '%s'", argv[0]);
 	if (r > 0) {
-		if (k->type == CFG_DEVICE_ID)
-			fprintf(stderr, "The provided config key: '%s' is not configured: The device id is read from the device certificate.\n"
-			    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`.\n", argv[0]);
-		else
-			fprintf(stderr, "The provided config key: '%s' is not set\n", argv[0]);
+		/* one format, the two endings thin-edge has */
+		fprintf(stderr, "The provided config key: '%s' is not %s\n", argv[0],
+		    k->type == CFG_DEVICE_ID ? "configured: The device id is read from the device certificate.\n"
+		    "To set 'device.id' to some <id>, you can use `tedge cert create --device-id <id>`." : "set");
 		cfg_free(&c);
 		return EXIT_FAIL;
 	}

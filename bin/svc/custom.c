@@ -51,6 +51,15 @@ argv_dup(const char *const *v)
 	return o;
 }
 
+/* thin-edge's words for a system.toml it cannot take: "what `key` rest",
+ * the one prefix shared by every such message. */
+static void
+bad_toml(const char *what, const char *key, const char *rest)
+{
+	err_push("Toml syntax error in the system config file '%s': %s`%s`%s",
+	    cu.path, what, key, rest);
+}
+
 /*
  * Loads <config-dir>/system.toml. Returns 1 when it has an [init] table
  * (cu filled in), 0 when the file or the table is missing, -1 with the
@@ -87,16 +96,14 @@ custom_load(void)
 		return 0;
 	}
 	if (init->type != TOML_TABLE) {
-		err_push("Toml syntax error in the system config file '%s': "
-		    "invalid type: expected a table for `init`", cu.path);
+		bad_toml("invalid type: expected a table for ", "init", "");
 		goto out;
 	}
 	for (i = 0; i < init->nkid; i++) {
 		kv = init->kid[i];
 		if (!strcmp(kv->key, "name")) {
 			if (kv->type != TOML_STRING) {
-				err_push("Toml syntax error in the system config file '%s': "
-				    "invalid type: expected a string for `name`", cu.path);
+				bad_toml("invalid type: expected a string for ", "name", "");
 				goto out;
 			}
 			free(cu.name);
@@ -108,15 +115,13 @@ custom_load(void)
 				break;
 		if (j == C_N) {
 			/* thin-edge rejects unknown fields too */
-			err_push("Toml syntax error in the system config file '%s': "
-			    "unknown field `%s`, expected one of `name`, `is_available`, "
-			    "`restart`, `stop`, `start`, `enable`, `disable`, `is_active`",
-			    cu.path, kv->key);
+			bad_toml("unknown field ", kv->key, ", expected one of `name`, "
+			    "`is_available`, `restart`, `stop`, `start`, `enable`, "
+			    "`disable`, `is_active`");
 			goto out;
 		}
 		if (kv->type != TOML_ARRAY) {
-			err_push("Toml syntax error in the system config file '%s': "
-			    "invalid type: expected a sequence for `%s`", cu.path, kv->key);
+			bad_toml("invalid type: expected a sequence for ", kv->key, "");
 			goto out;
 		}
 		if (kv->nkid == 0) {
@@ -128,22 +133,19 @@ custom_load(void)
 		cu.cmd[j] = xcalloc(kv->nkid + 1, sizeof(char *));
 		for (len = 0; len < kv->nkid; len++) {
 			if (kv->kid[len]->type != TOML_STRING) {
-				err_push("Toml syntax error in the system config file '%s': "
-				    "invalid type: expected a string in `%s`", cu.path, kv->key);
+				bad_toml("invalid type: expected a string in ", kv->key, "");
 				goto out;
 			}
 			cu.cmd[j][len] = xstrdup(kv->kid[len]->s);
 		}
 	}
 	if (!cu.name) {
-		err_push("Toml syntax error in the system config file '%s': "
-		    "missing field `name`", cu.path);
+		bad_toml("missing field ", "name", "");
 		goto out;
 	}
 	for (j = 0; j < C_N; j++)
 		if (!cu.cmd[j] && j != C_START) {
-			err_push("Toml syntax error in the system config file '%s': "
-			    "missing field `%s`", cu.path, ckeys[j]);
+			bad_toml("missing field ", ckeys[j], "");
 			goto out;
 		}
 	/* start is optional: files older than it restart instead. */
@@ -192,9 +194,9 @@ custom_path(void)
 static char **
 cu_argv(int which, const char *svc, int need)
 {
-	char **src = cu.cmd[which], **o, *s;
+	char **src = cu.cmd[which], **o, *s, *d;
 	const char *p, *q;
-	size_t n, i, k, count = 0;
+	size_t n, i, k, count = 0, len = strlen(svc);
 
 	for (n = 0; src[n]; n++)
 		;
@@ -203,13 +205,16 @@ cu_argv(int which, const char *svc, int need)
 		for (k = 0, p = src[i]; (q = strstr(p, "{}")); p = q + 2)
 			k++;
 		count += k;
-		s = xmalloc(strlen(src[i]) + k * strlen(svc) + 1);
-		*s = '\0';
+		s = d = xmalloc(strlen(src[i]) + k * len + 1);
+		/* copied at the end of what is there, no strcat: each
+		 * part once */
 		for (p = src[i]; (q = strstr(p, "{}")); p = q + 2) {
-			strncat(s, p, (size_t)(q - p));
-			strcat(s, svc);
+			memcpy(d, p, (size_t)(q - p));
+			d += q - p;
+			memcpy(d, svc, len);
+			d += len;
 		}
-		strcat(s, p);
+		memcpy(d, p, strlen(p) + 1);
 		o[i] = s;
 	}
 	if (need && count == 0) {

@@ -281,21 +281,43 @@ static const char *
 asked(enum verb v, const char *svc)
 {
 	static char buf[512];
+	/* the predicates: one format, the verb's word in it */
+	const char *is = v == V_IS_ACTIVE ? "active" : v == V_IS_ENABLED ?
+	    "enabled" : v == V_EXISTS ? "installed" : NULL;
 
-	switch (v) {
-	case V_IS_ACTIVE:
-		snprintf(buf, sizeof(buf), "check whether %s is active", svc);
-		break;
-	case V_IS_ENABLED:
-		snprintf(buf, sizeof(buf), "check whether %s is enabled", svc);
-		break;
-	case V_EXISTS:
-		snprintf(buf, sizeof(buf), "check whether %s is installed", svc);
-		break;
-	default:
+	if (is)
+		snprintf(buf, sizeof(buf), "check whether %s is %s", svc, is);
+	else
 		snprintf(buf, sizeof(buf), "%s %s", verbs[v].name, svc);
-	}
 	return buf;
+}
+
+/* The Error: line of a verb that failed, its causes pushed. */
+static void __attribute__((noreturn))
+failed(enum verb v, const char *svc)
+{
+	die("failed to %s", asked(v, svc));
+}
+
+static void __attribute__((noreturn))
+install_failed(const char *svc, const char *name)
+{
+	die("failed to install %s for %s", svc, name);
+}
+
+/* The toolkit's definition of svc for the manager b (name), under
+ * initdir; the install fails without one. */
+static const char *
+template_of(const struct backend *b, const char *svc, const char *name)
+{
+	const char *tmpl = b->tmpl(svc);
+
+	if (!exists_path(tmpl)) {
+		err_push("no definition of %s for %s in %s/%s", svc, name,
+		    initdir, b->initsub);
+		install_failed(svc, name);
+	}
+	return tmpl;
 }
 
 /*
@@ -309,23 +331,18 @@ install_standin(int m, const char *svc, const char *why)
 {
 	const struct backend *b = use(m);
 	char *mine = xasprintf("tedge-%s", svc), *theirs = initd_script(svc);
-	const char *tmpl = b->tmpl(svc);
+	const char *name = mgr_name(m), *tmpl = template_of(b, svc, name);
 	int on;
 
-	if (!exists_path(tmpl)) {
-		err_push("no definition of %s for %s in %s/%s", svc, mgr_name(m),
-		    initdir, b->initsub);
-		die("failed to install %s for %s", svc, mgr_name(m));
-	}
 	on = b->is_enabled(svc) == R_YES;
 	err_clear();
 	if (b->install(mine, tmpl) != R_YES ||
 	    b->action(V_DISABLE, svc) != R_YES ||
 	    (on && b->action(V_ENABLE, mine) != R_YES))
-		die("failed to install %s for %s", svc, mgr_name(m));
+		install_failed(svc, name);
 	fprintf(stderr, "Note: %s cannot start %s on %s: %s. Installed the "
 	    "toolkit's definition, %s/etc/init.d/%s, in its place; the "
-	    "distribution's file is unchanged%s.\n", theirs, svc, mgr_name(m),
+	    "distribution's file is unchanged%s.\n", theirs, svc, name,
 	    why, root, mine, on ? " and no longer started on boot" : "");
 	free(mine), free(theirs);
 	return EXIT_OK;
@@ -341,7 +358,7 @@ do_verb(int m, enum verb v, const char *svc)
 
 	if (v == V_DIAGNOSE || v == V_INSTALL) {
 		if ((r = b->exists(svc)) == R_ERR)
-			die("failed to %s", asked(v, svc));
+			failed(v, svc);
 		why = r == R_YES && b->defect && b->resolve(svc) == svc ?
 		    b->defect(svc) : NULL;
 		if (v == V_DIAGNOSE) {
@@ -370,10 +387,10 @@ do_verb(int m, enum verb v, const char *svc)
 		if (r == R_UNKNOWN) {
 			err_push("the service manager '%s' (%s) has no command for it",
 			    name, custom_path());
-			die("failed to %s", asked(v, svc));
+			failed(v, svc);
 		}
 		if (r == R_ERR)
-			die("failed to %s", asked(v, svc));
+			failed(v, svc);
 		return r == R_YES ? EXIT_OK : EXIT_FAIL;
 	}
 	if (v == V_INSTALL) {
@@ -383,28 +400,23 @@ do_verb(int m, enum verb v, const char *svc)
 		if ((r = b->exists(svc)) == R_YES)
 			return EXIT_OK;	/* never replace a definition */
 		if (r == R_ERR)
-			die("failed to install %s for %s", svc, name);
-		tmpl = b->tmpl(svc);
-		if (!exists_path(tmpl)) {
-			err_push("no definition of %s for %s in %s/%s", svc, name,
-			    initdir, b->initsub);
-			die("failed to install %s for %s", svc, name);
-		}
+			install_failed(svc, name);
+		tmpl = template_of(b, svc, name);
 		if (b->install(svc, tmpl) != R_YES)
-			die("failed to install %s for %s", svc, name);
+			install_failed(svc, name);
 		return EXIT_OK;
 	}
 	/* actions: a service the manager does not know is not installed */
 	r = b->exists(svc);
 	if (r == R_ERR)
-		die("failed to %s", asked(v, svc));
+		failed(v, svc);
 	if (r != R_NO)
 		r = b->action(v, svc);
 	if (r == R_NO || r == R_MISSING)
 		diec(EXIT_NOT_INSTALLED,
 		    "Service %s not found. Install %s to use this command.", svc, svc);
 	if (r != R_YES)
-		die("failed to %s", asked(v, svc));
+		failed(v, svc);
 	return EXIT_OK;
 }
 

@@ -66,18 +66,21 @@ tidy_output(const char *out)
 char *
 joined(const char *const *argv)
 {
-	size_t n = 1, i;
-	char *s;
+	size_t n = 1, i, k;
+	char *s, *o;
 
 	for (i = 0; argv[i]; i++)
 		n += strlen(argv[i]) + 1;
-	s = xmalloc(n);
-	*s = '\0';
+	s = o = xmalloc(n);
+	/* at the end of what is there, no strcat */
 	for (i = 0; argv[i]; i++) {
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			*o++ = ' ';
+		k = strlen(argv[i]);
+		memcpy(o, argv[i], k);
+		o += k;
 	}
+	*o = '\0';
 	return s;
 }
 

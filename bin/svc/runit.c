@@ -202,7 +202,7 @@ sv_cmd(const char *what, const char *svc)
 static int
 sv_status(const char *link, unsigned long *pid, int *running)
 {
-	char *path = xasprintf("%s/supervise/status", link);
+	char *path = xasprintf("%s/supervise/%s", link, "status");
 	unsigned char b[20];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), n = -1;
 
@@ -228,7 +228,7 @@ sv_status(const char *link, unsigned long *pid, int *running)
 static int
 sv_restart(const char *svc)
 {
-	char *link = scan_link(svc), *ctl = xasprintf("%s/supervise/control", link);
+	char *link = scan_link(svc), *ctl = xasprintf("%s/supervise/%s", link, "control");
 	unsigned long old = 0, pid;
 	long long deadline = clock_ms() + timeout_ms;
 	int fd, running = 0, r = R_YES;

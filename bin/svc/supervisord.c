@@ -127,7 +127,8 @@ sd_is_enabled(const char *svc)
 
 	if ((buf = fs_read(f, 1 << 20, &len)) && (v = autostart(buf))) {
 		v = strchr(v, '=') + 1;
-		v += strspn(v, " \t");
+		while (*v == ' ' || *v == '\t')
+			v++;
 		/* false, no, off, 0 */
 		if (strchr("fFnN0", *v) || (v[1] | 32) == 'f')
 			r = R_NO;

@@ -31,10 +31,8 @@ ends(const char *svc, const char *suffix)
 static const char *
 unit(const char *svc)
 {
-	if (ends(svc, ".service") || ends(svc, ".timer"))
-		snprintf(unitbuf, sizeof(unitbuf), "%s", svc);
-	else
-		snprintf(unitbuf, sizeof(unitbuf), "%s.service", svc);
+	snprintf(unitbuf, sizeof(unitbuf), "%s%s", svc,
+	    ends(svc, ".service") || ends(svc, ".timer") ? "" : ".service");
 	return unitbuf;
 }
 
