@@ -164,12 +164,21 @@ bput(struct buf *b, const char *fmt, ...)
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	n = strlen(s);
+	/* Grown by hand, not realloc: the file may hold remote_password,
+	 * and no copy of it is left in freed memory. */
 	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
+		char *p = xmalloc(b->cap = (b->len + n + 1) * 2);
+
+		if (b->p) {
+			memcpy(p, b->p, b->len);
+			explicit_bzero(b->p, b->len);
+			free(b->p);
+		}
+		b->p = p;
 	}
 	memcpy(b->p + b->len, s, n + 1);
 	b->len += n;
+	explicit_bzero(s, n);
 	free(s);
 }
 
