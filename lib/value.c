@@ -334,7 +334,7 @@ check_mosq_text(const char *s, size_t max)
 	return 0;
 }
 
-int
+static int
 check_mosq_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -400,13 +400,13 @@ check_mosq_hostn(const char *s, size_t n)
 	return 0;
 }
 
-int
+static int
 check_mosq_host(const char *s)
 {
 	return check_mosq_hostn(s, strlen(s));
 }
 
-int
+static int
 check_mosq_port(const char *s)
 {
 	unsigned long v = 0;
@@ -426,7 +426,7 @@ check_mosq_port(const char *s)
 
 /* host[:port], [v6][:port]: split where mosquitto's address line is,
  * which is where the bridge splits it (cloud_split). */
-int
+static int
 check_mosq_hostport(const char *s)
 {
 	const char *port;
@@ -440,7 +440,7 @@ check_mosq_hostport(const char *s)
 
 /* A network interface name as Linux accepts one (dev_valid_name), in the
  * printable ASCII mosquitto's one-token options can hold. */
-int
+static int
 check_iface(const char *s)
 {
 	const char *p;
@@ -474,7 +474,7 @@ check_template(const char *s)
 }
 
 /* A list value: its items, one a line. */
-int
+static int
 check_templates(const char *s)
 {
 	char item[VALUE_MAX + 1];
@@ -494,7 +494,7 @@ check_templates(const char *s)
 	return 0;
 }
 
-int
+static int
 check_keepalive(const char *s)
 {
 	unsigned long long secs;
@@ -509,7 +509,7 @@ check_keepalive(const char *s)
 /* thin-edge's topic prefix rules (reference config §8); '/' is ours:
  * the prefix is one level, so a bridge's topics and its health topic are
  * what the prefix says. */
-int
+static int
 check_topic_prefix(const char *s)
 {
 	if (!*s)
@@ -524,7 +524,7 @@ check_topic_prefix(const char *s)
 /* O and OU of a certificate subject: X.509's upper bound (RFC 5280,
  * ub-organization-name, ub-organizational-unit-name), in characters, as
  * OpenSSL counts them. Empty leaves the attribute out. */
-int
+static int
 check_x509_name(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -561,7 +561,7 @@ cfg_validity_days(const char *val, long *days)
 	return 0;
 }
 
-int
+static int
 check_validity(const char *s)
 {
 	long days;
@@ -697,10 +697,25 @@ out:
 	return r;
 }
 
+/* struct cfg_key.rule's functions: a byte a key, not a pointer. */
+static int (*const rules[])(const char *) = {
+	[RULE_DEVICE_ID] = cfg_check_device_id,
+	[RULE_MOSQ_PATH] = check_mosq_path,
+	[RULE_MOSQ_HOST] = check_mosq_host,
+	[RULE_MOSQ_HOSTPORT] = check_mosq_hostport,
+	[RULE_MOSQ_PORT] = check_mosq_port,
+	[RULE_IFACE] = check_iface,
+	[RULE_TEMPLATES] = check_templates,
+	[RULE_KEEPALIVE] = check_keepalive,
+	[RULE_X509_NAME] = check_x509_name,
+	[RULE_VALIDITY] = check_validity,
+	[RULE_TOPIC_PREFIX] = check_topic_prefix,
+};
+
 int
 cfg_check(const struct cfg_key *k, const char *val)
 {
-	return k->check ? k->check(val) : 0;
+	return k->rule ? rules[k->rule](val) : 0;
 }
 
 /* Splits "a,b,,c" into "a\nb\nc" (empty items dropped); trim as asked. */
