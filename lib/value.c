@@ -31,15 +31,12 @@ quote_debug(const char *s)
 
 	*o++ = '"';
 	for (; *s; s++) {
+		/* the escapes with a letter, and their letters */
+		static const char esc[] = "\"\\\n\r\t", letter[] = "\"\\nrt";
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			o += sprintf(o, "\\%c", c);
-		else if (c == '\n')
-			o += sprintf(o, "\\n");
-		else if (c == '\r')
-			o += sprintf(o, "\\r");
-		else if (c == '\t')
-			o += sprintf(o, "\\t");
+		const char *e = strchr(esc, c);	/* c is no NUL */
+		if (e)
+			*o++ = '\\', *o++ = letter[e - esc];
 		else if (c < 0x20 || c == 0x7f)
 			o += sprintf(o, "\\u{%x}", c);
 		else
