@@ -509,10 +509,12 @@ check_keepalive(const char *s)
 static int
 check_topic_prefix(const char *s)
 {
+	size_t bad = strcspn(s, "#+/");
+
 	if (!*s)
 		return err_push("Topic prefix must not be empty");
-	if (strpbrk(s, "#+/"))
-		return err_push("Topic prefix cannot contain '%c'", *strpbrk(s, "#+/"));
+	if (s[bad])
+		return err_push("Topic prefix cannot contain '%c'", s[bad]);
 	if (!strcmp(s, "c8y-internal"))
 		return err_push("Topic prefix cannot be c8y-internal");
 	return 0;
