@@ -545,17 +545,19 @@ int
 cfg_validity_days(const char *val, long *days)
 {
 	unsigned long long secs, d;
+	struct timespec now;	/* clock_gettime: lib imports no time() */
 	long long end;
 
 	if (parse_duration(val, &secs) < 0)
 		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
 	/* Whole days, at least one: what `tedge cert create` asks for. The
 	 * certificate runs from a day back to days - 1 days from now. */
 	d = secs / 86400 ? secs / 86400 : 1;
-	end = (long long)time(NULL) + 86400LL * (long long)(d > 3000000 ? 3000000 : d - 1);
+	end = (long long)now.tv_sec + 86400LL * (long long)(d > 3000000 ? 3000000 : d - 1);
 	if (d > 3000000 || end > X509_TIME_MAX)
 		return err_push("a certificate made now for %llu days would end after 9999-12-31T23:59:59Z, the last time X.509 can encode: at most %lld days",
-		    d, (X509_TIME_MAX - (long long)time(NULL)) / 86400 + 1);
+		    d, (X509_TIME_MAX - (long long)now.tv_sec) / 86400 + 1);
 	*days = (long)d;
 	return 0;
 }
