@@ -98,7 +98,8 @@ json_out_close(void)
 		return;
 	if (depth-- > 0)
 		return;
-	puts(json_object_to_json_string_ext(open_[0],
+	/* printf, not puts: lib imports printf anyway */
+	printf("%s\n", json_object_to_json_string_ext(open_[0],
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 	json_object_put(open_[0]);
