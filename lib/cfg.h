@@ -20,12 +20,6 @@ HIDDEN extern const size_t cfg_nmigrations;
  * the toolkit's own TEDGE_* variables, the ones that are no key. */
 HIDDEN int toolkit_env_has(const char *name, size_t n);
 
-/* value.c: the key table's own rules (struct cfg_key.check). */
-HIDDEN int check_mosq_path(const char *), check_mosq_host(const char *),
-    check_mosq_hostport(const char *), check_mosq_port(const char *),
-    check_iface(const char *), check_templates(const char *),
-    check_keepalive(const char *), check_x509_name(const char *),
-    check_validity(const char *), check_topic_prefix(const char *);
 /* Valid UTF-8 with no control character, at most VALUE_MAX bytes. */
 HIDDEN int check_text(const char *s);
 /* "a,b,,c" as "a\nb\nc" (empty items dropped, trimmed when trim);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The clouds: one table (cloud.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +31,14 @@ char *
 cloud_list(void)
 {
 	size_t i, n = 1;
-	char *s;
+	char *s, *o;
 
 	for (i = 0; i < nclouds; i++)
 		n += strlen(clouds[i].name) + 4;
-	s = xmalloc(n);
+	s = o = xmalloc(n);
 	*s = '\0';
-	for (i = 0; i < nclouds; i++) {
-		if (i > 0)
-			strcat(s, i + 1 < nclouds ? ", " : " or ");
-		strcat(s, clouds[i].name);
-	}
+	for (i = 0; i < nclouds; i++)
+		o += sprintf(o, "%s%s", !i ? "" : i + 1 < nclouds ? ", " : " or ", clouds[i].name);
 	return s;
 }
 

@@ -839,7 +839,7 @@ remove_stale_temps(const char *dir)
 	while ((d = readdir(dp)))
 		if (!strncmp(d->d_name, ".tedge.toml.", 12) && strlen(d->d_name) == 18) {
 			p = path_join(dir, d->d_name);
-			unlink(p);
+			unlinkat(AT_FDCWD, p, 0);
 			free(p);
 		}
 	closedir(dp);
@@ -878,7 +878,7 @@ write_mapper_doc(const struct toml *doc, const char *path)
 {
 	if (doc->nkid > 1 || (doc->nkid == 1 && strcmp(doc->kid[0]->key, "cloud_type")))
 		return write_doc(doc, path);
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (unlinkat(AT_FDCWD, path, 0) < 0 && errno != ENOENT)
 		return err_pushsysf(errno, "cannot remove %s", path);
 	return 0;
 }
@@ -920,7 +920,7 @@ remove_mappers(struct cfg *c, size_t i)
 			if (!of_cloud(d->d_name, i))
 				continue;
 			p = xasprintf("%s/%s/mapper.toml", mdir, d->d_name);
-			if (unlink(p) < 0 && errno != ENOENT)
+			if (unlinkat(AT_FDCWD, p, 0) < 0 && errno != ENOENT)
 				r = err_pushsysf(errno, "cannot remove %s", p);
 			free(p);
 		}

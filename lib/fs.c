@@ -68,7 +68,8 @@ fs_resolve_trusted(const char *path)
 	int i;
 
 	for (i = 0; i < 16; i++) {
-		if (lstat(cur, &lst) < 0 || !S_ISLNK(lst.st_mode))
+		/* fstatat, not lstat: an import fewer, as fs.c has fstatat */
+		if (fstatat(AT_FDCWD, cur, &lst, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(lst.st_mode))
 			return cur;
 		if (!link_trusted(cur, &lst)) {
 			err_pushsysf(EPERM, "refusing to follow the symbolic link %s: "

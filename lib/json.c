@@ -39,29 +39,19 @@ static int depth = -1;
 static struct json_object *
 new_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *q;
 	struct json_object *o;
-	size_t n, i, len = 0;
+	size_t n, len = 0;
 	char *u = xmalloc(3 * strlen(s) + 1);
 
-	for (; *p; p += n) {
-		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
-		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-		for (i = 1; i < n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0)))
-			n = 0;
-		if (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90)))
-			n = 0;
-		if (!n) {
-			memcpy(u + len, "\xef\xbf\xbd", 3);
-			len += 3;
-			n = 1;
-		} else {
-			memcpy(u + len, p, n);
-			len += n;
-		}
+	while (*p) {
+		q = p;
+		if (utf8_next(&p) < 0)	/* the byte becomes U+FFFD */
+			q = (const unsigned char *)"\xef\xbf\xbd", n = 3, p++;
+		else
+			n = (size_t)(p - q);
+		memcpy(u + len, q, n);
+		len += n;
 	}
 	o = json_object_new_string_len(u, (int)len);
 	free(u);
@@ -108,7 +98,8 @@ json_out_close(void)
 		return;
 	if (depth-- > 0)
 		return;
-	puts(json_object_to_json_string_ext(open_[0],
+	/* printf, not puts: lib imports printf anyway */
+	printf("%s\n", json_object_to_json_string_ext(open_[0],
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 	json_object_put(open_[0]);

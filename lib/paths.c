@@ -91,8 +91,8 @@ path_join(const char *dir, const char *name)
 char *
 path_clean(const char *p)
 {
-	char cwd[PATH_MAX], *in, *out, *seg, *save;
-	size_t n;
+	char cwd[PATH_MAX], *in, *out, *seg;
+	size_t n, len;
 
 	if (*p == '/') {
 		in = xstrdup(p);
@@ -105,10 +105,15 @@ path_clean(const char *p)
 	}
 	out = xmalloc(strlen(in) + 2);
 	n = 0;
-	for (seg = strtok_r(in, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(seg, "."))
+	/* each segment between slashes, len bytes at seg */
+	for (seg = in; *seg; seg += len) {
+		if ((len = strcspn(seg, "/")) == 0) {
+			len = 1;
 			continue;
-		if (!strcmp(seg, "..")) {
+		}
+		if (len == 1 && seg[0] == '.')
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
 			while (n > 0 && out[n - 1] != '/')
 				n--;
 			if (n > 0)
@@ -116,8 +121,8 @@ path_clean(const char *p)
 			continue;
 		}
 		out[n++] = '/';
-		memcpy(out + n, seg, strlen(seg));
-		n += strlen(seg);
+		memcpy(out + n, seg, len);
+		n += len;
 	}
 	if (n == 0)
 		out[n++] = '/';

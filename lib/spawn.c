@@ -54,7 +54,7 @@ capture_fd(void)
 		p = xasprintf("%s/tedge-run.XXXXXX", dirs[i]);
 		fd = mkstemp(p);
 		if (fd >= 0)
-			unlink(p);
+			unlinkat(AT_FDCWD, p, 0);
 		free(p);
 		if (fd >= 0)
 			return fd;

@@ -223,21 +223,29 @@ enum cfg_default {
 	CFG_URL_HOST	/* dflt names a *.url key; the host of its value */
 };
 
+/* The key's own rules beyond its type's (struct cfg_key.rule). */
+enum cfg_rule {
+	RULE_NONE, RULE_DEVICE_ID, RULE_MOSQ_PATH, RULE_MOSQ_HOST,
+	RULE_MOSQ_HOSTPORT, RULE_MOSQ_PORT, RULE_IFACE, RULE_TEMPLATES,
+	RULE_KEEPALIVE, RULE_X509_NAME, RULE_VALIDITY, RULE_TOPIC_PREFIX
+};
+
+/* The pointers first, then three bytes: 56 bytes a key, not 64. */
 struct cfg_key {
 	const char *name;
-	enum cfg_type type;
-	enum cfg_default dkind;
 	const char *dflt;
 	const char *choices;	/* CFG_ENUM: "a,b,c"; CFG_HOSTPORT: default port */
 	const char *doc;
 	const char *note;
 	const char *examples;	/* comma-separated */
+	unsigned char type;	/* enum cfg_type */
+	unsigned char dkind;	/* enum cfg_default */
 	/*
-	 * The key's own rules beyond its type's, on the canonical value: 0,
-	 * or -1 with the reason pushed. NULL: none. Whatever judges a value
+	 * enum cfg_rule: the key's own rules beyond its type's, on the
+	 * canonical value, as cfg_check applies them. Whatever judges a value
 	 * (set, the file, TEDGE_*, cfg_check) uses this one.
 	 */
-	int (*check)(const char *val);
+	unsigned char rule;
 };
 
 extern const struct cfg_key cfg_keys[];

@@ -30,7 +30,7 @@ toml_new_string(const char *s)
 
 	if ((t = toml_new(TOML_STRING)) == NULL)
 		return NULL;
-	if ((t->s = strdup(s)) == NULL) {
+	if ((t->s = strndup(s, strlen(s))) == NULL) {	/* strdup, by the strndup lib imports anyway */
 		free(t);
 		return NULL;
 	}

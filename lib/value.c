@@ -31,15 +31,12 @@ quote_debug(const char *s)
 
 	*o++ = '"';
 	for (; *s; s++) {
+		/* the escapes with a letter, and their letters */
+		static const char esc[] = "\"\\\n\r\t", letter[] = "\"\\nrt";
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			o += sprintf(o, "\\%c", c);
-		else if (c == '\n')
-			o += sprintf(o, "\\n");
-		else if (c == '\r')
-			o += sprintf(o, "\\r");
-		else if (c == '\t')
-			o += sprintf(o, "\\t");
+		const char *e = strchr(esc, c);	/* c is no NUL */
+		if (e)
+			*o++ = '\\', *o++ = letter[e - esc];
 		else if (c < 0x20 || c == 0x7f)
 			o += sprintf(o, "\\u{%x}", c);
 		else
@@ -334,7 +331,7 @@ check_mosq_text(const char *s, size_t max)
 	return 0;
 }
 
-int
+static int
 check_mosq_path(const char *s)
 {
 	size_t n = strlen(s);
@@ -400,13 +397,13 @@ check_mosq_hostn(const char *s, size_t n)
 	return 0;
 }
 
-int
+static int
 check_mosq_host(const char *s)
 {
 	return check_mosq_hostn(s, strlen(s));
 }
 
-int
+static int
 check_mosq_port(const char *s)
 {
 	unsigned long v = 0;
@@ -426,7 +423,7 @@ check_mosq_port(const char *s)
 
 /* host[:port], [v6][:port]: split where mosquitto's address line is,
  * which is where the bridge splits it (cloud_split). */
-int
+static int
 check_mosq_hostport(const char *s)
 {
 	const char *port;
@@ -440,7 +437,7 @@ check_mosq_hostport(const char *s)
 
 /* A network interface name as Linux accepts one (dev_valid_name), in the
  * printable ASCII mosquitto's one-token options can hold. */
-int
+static int
 check_iface(const char *s)
 {
 	const char *p;
@@ -474,7 +471,7 @@ check_template(const char *s)
 }
 
 /* A list value: its items, one a line. */
-int
+static int
 check_templates(const char *s)
 {
 	char item[VALUE_MAX + 1];
@@ -494,7 +491,7 @@ check_templates(const char *s)
 	return 0;
 }
 
-int
+static int
 check_keepalive(const char *s)
 {
 	unsigned long long secs;
@@ -509,13 +506,15 @@ check_keepalive(const char *s)
 /* thin-edge's topic prefix rules (reference config §8); '/' is ours:
  * the prefix is one level, so a bridge's topics and its health topic are
  * what the prefix says. */
-int
+static int
 check_topic_prefix(const char *s)
 {
+	size_t bad = strcspn(s, "#+/");
+
 	if (!*s)
 		return err_push("Topic prefix must not be empty");
-	if (strpbrk(s, "#+/"))
-		return err_push("Topic prefix cannot contain '%c'", *strpbrk(s, "#+/"));
+	if (s[bad])
+		return err_push("Topic prefix cannot contain '%c'", s[bad]);
 	if (!strcmp(s, "c8y-internal"))
 		return err_push("Topic prefix cannot be c8y-internal");
 	return 0;
@@ -524,7 +523,7 @@ check_topic_prefix(const char *s)
 /* O and OU of a certificate subject: X.509's upper bound (RFC 5280,
  * ub-organization-name, ub-organizational-unit-name), in characters, as
  * OpenSSL counts them. Empty leaves the attribute out. */
-int
+static int
 check_x509_name(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -546,22 +545,24 @@ int
 cfg_validity_days(const char *val, long *days)
 {
 	unsigned long long secs, d;
+	struct timespec now;	/* clock_gettime: lib imports no time() */
 	long long end;
 
 	if (parse_duration(val, &secs) < 0)
 		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
 	/* Whole days, at least one: what `tedge cert create` asks for. The
 	 * certificate runs from a day back to days - 1 days from now. */
 	d = secs / 86400 ? secs / 86400 : 1;
-	end = (long long)time(NULL) + 86400LL * (long long)(d > 3000000 ? 3000000 : d - 1);
+	end = (long long)now.tv_sec + 86400LL * (long long)(d > 3000000 ? 3000000 : d - 1);
 	if (d > 3000000 || end > X509_TIME_MAX)
 		return err_push("a certificate made now for %llu days would end after 9999-12-31T23:59:59Z, the last time X.509 can encode: at most %lld days",
-		    d, (X509_TIME_MAX - (long long)time(NULL)) / 86400 + 1);
+		    d, (X509_TIME_MAX - (long long)now.tv_sec) / 86400 + 1);
 	*days = (long)d;
 	return 0;
 }
 
-int
+static int
 check_validity(const char *s)
 {
 	long days;
@@ -697,10 +698,25 @@ out:
 	return r;
 }
 
+/* struct cfg_key.rule's functions: a byte a key, not a pointer. */
+static int (*const rules[])(const char *) = {
+	[RULE_DEVICE_ID] = cfg_check_device_id,
+	[RULE_MOSQ_PATH] = check_mosq_path,
+	[RULE_MOSQ_HOST] = check_mosq_host,
+	[RULE_MOSQ_HOSTPORT] = check_mosq_hostport,
+	[RULE_MOSQ_PORT] = check_mosq_port,
+	[RULE_IFACE] = check_iface,
+	[RULE_TEMPLATES] = check_templates,
+	[RULE_KEEPALIVE] = check_keepalive,
+	[RULE_X509_NAME] = check_x509_name,
+	[RULE_VALIDITY] = check_validity,
+	[RULE_TOPIC_PREFIX] = check_topic_prefix,
+};
+
 int
 cfg_check(const struct cfg_key *k, const char *val)
 {
-	return k->check ? k->check(val) : 0;
+	return k->rule ? rules[k->rule](val) : 0;
 }
 
 /* Splits "a,b,,c" into "a\nb\nc" (empty items dropped); trim as asked. */

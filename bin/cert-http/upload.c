@@ -22,6 +22,17 @@
 
 #include "cert-http.h"
 
+#define PASSWORD_MAX 1023	/* characters; a longer password is refused */
+static char password[PASSWORD_MAX + 1], username[256];
+
+/* The upload's one error, the password (if any yet) wiped first. */
+static void __attribute__((noreturn))
+fail(void)
+{
+	OPENSSL_cleanse(password, sizeof(password));
+	die("failed to upload root certificate");
+}
+
 /* A configuration value the upload cannot do without. */
 static char *
 conf(const char *key)
@@ -29,12 +40,9 @@ conf(const char *key)
 	char *v;
 
 	if (cfg_need(&cfg, key, &v) != 0)
-		die("failed to upload root certificate");
+		fail();
 	return v;
 }
-
-#define PASSWORD_MAX 1023	/* characters; a longer password is refused */
-static char password[PASSWORD_MAX + 1], username[256];
 
 /*
  * The user when neither --user nor C8Y_USER gives it, as thin-edge asks:
@@ -50,7 +58,7 @@ ask_user(void)
 		die_usage("the following required arguments were not provided:\n  --user <USER>\n"
 		    "(no terminal to ask for it on: %s; give --user or set C8Y_USER)", strerror(errno));
 	if (r < 0)
-		die("failed to upload root certificate");
+		fail();
 	return username;
 }
 
@@ -60,13 +68,12 @@ static int
 get_password(void)
 {
 	struct termios old, quiet;
-	const char *env;
+	const char *var = "C8Y_PASSWORD", *env;
 	int fd, r;
 
-	if ((env = getenv("C8Y_PASSWORD")) || (env = getenv("C8YPASS"))) {
-		const char *var = getenv("C8Y_PASSWORD") ? "C8Y_PASSWORD" : "C8YPASS";
-		if (!getenv("C8Y_PASSWORD"))
-			warn("Detected use of a deprecated env variable, C8YPASS. Please use C8Y_PASSWORD instead");
+	if (!(env = getenv(var)) && (env = getenv(var = "C8YPASS")))
+		warn("Detected use of a deprecated env variable, C8YPASS. Please use C8Y_PASSWORD instead");
+	if (env) {
 		if (strlen(env) > PASSWORD_MAX)
 			return err_push("the password in %s is longer than %d characters",
 			    var, PASSWORD_MAX);
@@ -132,33 +139,53 @@ tenant_name(const char *body, struct json_object **j)
 	return tenant;
 }
 
-/* A request of the upload: basic authentication, as the user typed it. */
-static CURL *
-new_request(const char *url, const char *user, struct buf *body, char *errbuf)
+/*
+ * A request of the upload: basic authentication, as the user typed it;
+ * with post, that JSON POSTed. Its body in *resp, its HTTP status
+ * returned; a failed transfer fails the upload.
+ */
+static long
+request(const char *url, const char *user, const char *post, struct buf *resp)
 {
-	CURL *c = http_new(url, body, errbuf);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdr = NULL;
+	long code = 0;
+	CURLcode rc;
+	CURL *c = http_new(url, resp, errbuf);
 
-	if (!c)
-		return NULL;
+	if (!c) {
+		err_push("cannot initialise libcurl");
+		fail();
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(c, CURLOPT_USERNAME, user);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-	return c;
+	if (post) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		hdr = curl_slist_append(hdr, "Accept: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	}
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	if (rc != CURLE_OK) {
+		http_push_transport(rc, errbuf, url);
+		fail();
+	}
+	return code;
 }
 
 int
 cmd_upload(int argc, char **argv)
 {
-	char *http, *cert_path, *id, *pem, *url, *root_cert_path, errbuf[CURL_ERROR_SIZE] = "";
+	char *http, *cert_path, *id, *pem, *url, *root_cert_path;
 	const char *tenant, *user = opt_user;
 	struct json_object *j, *body;
-	struct curl_slist *hdr = NULL;
 	struct buf resp = { NULL, 0 };
 	size_t pemlen;
-	long code = 0;
-	CURLcode rc;
-	CURL *c;
-	int r;
+	long code;
 
 	if (argc < 1)
 		die_usage("the following required arguments were not provided:\n  <CLOUD>");
@@ -175,7 +202,7 @@ cmd_upload(int argc, char **argv)
 	cert_path = conf("c8y.device.cert_path");
 	root_cert_path = conf("c8y.root_cert_path");
 	if (http_trust(root_cert_path) < 0)
-		die("failed to upload root certificate");
+		fail();
 	if (!(pem = fs_read(cert_path, 1 << 20, &pemlen))) {
 		if (errno == ENOENT) {
 			err_clear();
@@ -183,46 +210,30 @@ cmd_upload(int argc, char **argv)
 			    "        Missing file: \"%s\"\n"
 			    "        Run `tedge cert create` to generate a new certificate.", cert_path);
 		}
-		die("failed to upload root certificate");
+		fail();
 	}
-	if ((r = cfg_get_str(&cfg, "c8y.device.id", &id)) != 0)
-		die("failed to upload root certificate");
+	if (cfg_get_str(&cfg, "c8y.device.id", &id) != 0)
+		fail();
 	if (!user && (!*(user = ask_user()) || strchr(user, ':')))
 		die_usage("invalid user '%s'", user);
-	if (get_password() < 0) {
-		OPENSSL_cleanse(password, sizeof(password));
-		die("failed to upload root certificate");
-	}
+	if (get_password() < 0)
+		fail();
 	if (http_init() < 0)
-		die("failed to upload root certificate");
+		fail();
 
 	/* 1. Which tenant: the user as typed, as thin-edge sends it. */
 	url = xasprintf("https://%s/tenant/currentTenant", http);
-	if (!(c = new_request(url, user, &resp, errbuf))) {
-		err_push("cannot initialise libcurl");
-		die("failed to upload root certificate");
-	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		http_push_transport(rc, errbuf, url);
-		OPENSSL_cleanse(password, sizeof(password));
-		die("failed to upload root certificate");
-	}
+	code = request(url, user, NULL, &resp);
 	if (code < 200 || code > 299) {
-		OPENSSL_cleanse(password, sizeof(password));
 		if (code == 401)
 			err_push("Hint: check the user and password; the user is sent as typed, e.g. 'john' or 't12345/john'.");
 		err_push("HTTP status %s error (%ld %s) for url (%s)", code < 500 ? "client" : "server",
 		    code, http_reason(code), url);
-		die("failed to upload root certificate");
+		fail();
 	}
 	free(url);
-	if (!(tenant = tenant_name(resp.p, &j))) {
-		OPENSSL_cleanse(password, sizeof(password));
-		die("failed to upload root certificate");
-	}
+	if (!(tenant = tenant_name(resp.p, &j)))
+		fail();
 
 	/* 2. The certificate, as a trusted certificate of that tenant. */
 	body = json_object_new_object();
@@ -233,24 +244,9 @@ cmd_upload(int argc, char **argv)
 	url = xasprintf("https://%s/tenant/tenants/%s/trusted-certificates", http, tenant);
 	free(resp.p);
 	resp.p = NULL, resp.n = 0;
-	if (!(c = new_request(url, user, &resp, errbuf))) {
-		err_push("cannot initialise libcurl");
-		die("failed to upload root certificate");
-	}
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdr);
+	code = request(url, user, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &resp);
 	OPENSSL_cleanse(password, sizeof(password));
-	if (rc != CURLE_OK) {
-		http_push_transport(rc, errbuf, url);
-		die("failed to upload root certificate");
-	}
 	if (code == 200 || code == 201) {
 		fputs("Certificate uploaded successfully.\n", stderr);
 	} else if (code == 409) {
@@ -263,7 +259,7 @@ cmd_upload(int argc, char **argv)
 		else if (code == 401)
 			err_push("Hint: check the user and password.");
 		err_push("Request returned with code: %ld %s", code, http_reason(code));
-		die("failed to upload root certificate");
+		fail();
 	}
 	json_object_put(body);
 	json_object_put(j);

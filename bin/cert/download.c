@@ -65,9 +65,10 @@ download_otp(void)
 	int r;
 
 	if (opt_otp || (env && *env)) {
-		if (strlen(opt_otp ? opt_otp : env) > OTP_MAX)
+		const char *v = opt_otp ? opt_otp : env;
+		if (strlen(v) > OTP_MAX)
 			die_usage("the one-time password is longer than %d characters", OTP_MAX);
-		strcpy(otp, opt_otp ? opt_otp : env);
+		snprintf(otp, sizeof(otp), "%s", v);	/* it fits: snprintf, an import fewer than strcpy */
 		unsetenv("DEVICE_ONE_TIME_PASSWORD");
 		return;
 	}

@@ -179,14 +179,15 @@ cmd_show(void)
 		*strstr(status, " (") = '\0';
 		show_json(x, path, subject, issuer, status, due, dec, h, thumb);
 	} else {
-		printf("Certificate:   %s\n", path);
-		printf("Subject:       %s\n", subject);
-		printf("Issuer:        %s\n", issuer);
-		printf("Status:        %s\n", status);
-		printf("Valid from:    %s\n", from);
-		printf("Valid until:   %s\n", until);
-		printf("Serial number: %s (0x%s)\n", dec, h);
-		printf("Thumbprint:    %s\n", thumb);
+		printf("Certificate:   %s\n"
+		    "Subject:       %s\n"
+		    "Issuer:        %s\n"
+		    "Status:        %s\n"
+		    "Valid from:    %s\n"
+		    "Valid until:   %s\n"
+		    "Serial number: %s (0x%s)\n"
+		    "Thumbprint:    %s\n",
+		    path, subject, issuer, status, from, until, dec, h, thumb);
 	}
 	OPENSSL_free(dec);
 	OPENSSL_free(hex);

@@ -259,7 +259,7 @@ local_conf(struct run *run)
 
 	if (run_conf(run, "mqtt.client.host", &run->loc.host) != 0 || run_conf(run, "mqtt.client.port", &port) != 0)
 		return err_push("cannot read mqtt.client.host and mqtt.client.port");
-	run->loc.port = atoi(port);
+	run->loc.port = (int)strtoll(port, NULL, 10);	/* atoi, without its import */
 	if (run_conf(run, "mqtt.client.auth.ca_file", &ca) < 0 ||
 	    run_conf(run, "mqtt.client.auth.ca_dir", &cadir) < 0 ||
 	    run_conf(run, "mqtt.client.auth.cert_file", &cert) < 0 ||

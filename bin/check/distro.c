@@ -506,7 +506,7 @@ apparmor_denial(struct run *run, struct denial *d)
 	};
 	const char *env = run->kernel_log;
 	struct hunt h;
-	char *list, *f, *save, *buf;
+	char *list, *f, *next, *buf;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
@@ -516,9 +516,13 @@ apparmor_denial(struct run *run, struct denial *d)
 	h.found = 0;
 	if (env && *env) {
 		list = keep(run, xstrdup(env));
-		for (f = strtok_r(list, ":", &save); f && !h.found; f = strtok_r(NULL, ":", &save))
-			if ((buf = tail(run, f)) && (each_line(buf, hunt_line, &h), h.found))
+		/* the non-empty items between colons */
+		for (f = list; f && !h.found; f = next) {
+			if ((next = strchr(f, ':')))
+				*next++ = '\0';
+			if (*f && (buf = tail(run, f)) && (each_line(buf, hunt_line, &h), h.found))
 				d->source = f;
+		}
 		return h.found;
 	}
 	for (i = 0; i < LEN(logs) && !h.found; i++)

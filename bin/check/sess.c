@@ -298,7 +298,7 @@ direct_open(struct sess *s, struct run *run, const struct cloud *cl, const struc
 		t.key = run->dev.key;
 		debug(run, "direct session with the certificate %s and the key %s", t.cert, t.key);
 	}
-	if (sess_open(s, run, ep->host, atoi(ep->port), run->dev.id, &t) == 0)
+	if (sess_open(s, run, ep->host, (int)strtoll(ep->port, NULL, 10), run->dev.id, &t) == 0)
 		return 0;
 	sess_close(s);
 	if (run->dev.basic && (s->connack == 4 || s->connack == 5)) {
