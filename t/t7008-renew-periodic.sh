@@ -82,7 +82,9 @@ test_expect_success 'init --renewal c8y on runit: the loop service installed, en
 '
 
 test_expect_success 'the loop service: TERM ends it while it waits' '
-	test_wait_for 20 "! pgrep -f tedge-reconnect >/dev/null" &&
+	# waiting: the loop (the oldest of that command line; a round is a
+	# subshell of it) has its sleep running
+	test_wait_for 20 "loop=\$(pgrep -o -f \"tedge-renew --every 1h c8y\") && pgrep -P \$loop -x sleep >/dev/null" &&
 	tedge-svc stop tedge-cert-renewer &&
 	test_expect_code 1 tedge-svc is-active tedge-cert-renewer &&
 	tedge connect c8y --test >/dev/null

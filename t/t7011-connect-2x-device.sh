@@ -64,6 +64,25 @@ test_expect_success 'the marker is a bridge: connect --test runs the round trip'
 	test_grep ! "Device is not connected" err
 '
 
+test_expect_success 'a connect that fails leaves the 2.x device as it was: marker, tedge.toml, owners' '
+	sv="$FLOW_ROOT/etc/sv/mosquitto/run" &&
+	cp "$sv" run.real &&
+	test_when_finished "cp run.real \"$sv\" && tedge-svc restart mosquitto && tedge-check broker --wait 5" &&
+	cp "$D/tedge.toml" toml.before &&
+	ls -ln "$D/device-certs" >owners.before &&
+	# a mosquitto that never listens: the wait for it fails
+	printf "%s\n" "#!/bin/sh" "exec sleep 100000" >"$sv" &&
+	test_expect_code 1 tedge connect c8y --wait 1 >out 2>err &&
+	test_grep "^Awaiting mosquitto to start" out &&
+	printf "%s" "$MARKER" >expect &&
+	test_cmp expect "$BRIDGE" &&
+	test_cmp toml.before "$D/tedge.toml" &&
+	ls -ln "$D/device-certs" >owners.after &&
+	test_cmp owners.before owners.after &&
+	ls -A "$D" "$D/mosquitto-conf" >ls.out &&
+	test_grep ! "tedge.toml\.\|bridge.conf\." ls.out
+'
+
 test_expect_success 'connect: the marker replaced by a mosquitto bridge, the seed'\''s lines and one more' '
 	tedge connect c8y >out 2>err &&
 	{ sed -n "1,4p" "$seed/connect.out" &&
