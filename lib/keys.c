@@ -14,6 +14,13 @@
 #define CLOUD_TOPICS "te/+/+/+/+/m/+,te/+/+/+/+/e/+,te/+/+/+/+/a/+,te/+/+/+/+/status/health"
 #define TOPIC_EX "te/+/+/+/+/a/+,te/+/+/+/+/m/+,te/+/+/+/+/e/+"
 
+/* az's and aws's own device, as thin-edge has them: one text for both. */
+#define DEV_ID_DOC "Identifier of the device within the cloud: the CN of the cloud's device.cert_path."
+#define DEV_ID_NOTE "The device id of a cloud profile (CLOUD.profiles.NAME.device.id); device.id unless set."
+#define DEV_KEY_DOC "Path to the private key which is used to connect to the cloud; device.key_path unless set."
+#define DEV_CERT_DOC "Path to the certificate which is used to connect to the cloud; device.cert_path unless set."
+#define DEV_CSR_DOC "Path where the device's certificate signing request for the cloud is stored."
+
 /* The fields in the order of the source, not of the struct (which packs its
  * bytes after the pointers). */
 #define KEY(name, type, dkind, dflt, choices, doc, note, examples, rule) \
@@ -110,6 +117,14 @@ const struct cfg_key cfg_keys[] = {
 	KEY("az.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
 	  "The path where Azure IoT root certificate(s) are stored.", NULL,
 	  "/etc/tedge/az-trusted-root-certificates.pem", RULE_MOSQ_PATH),
+	KEY("az.device.id", CFG_DEVICE_ID, CFG_KEY, "device.id", NULL,
+	  DEV_ID_DOC, DEV_ID_NOTE, "Raspberrypi-4d18303a-6d3a-11eb-b1a6-175f6bb72665", RULE_DEVICE_ID),
+	KEY("az.device.key_path", CFG_PATH, CFG_KEY, "device.key_path", NULL,
+	  DEV_KEY_DOC, NULL, "/etc/tedge/device-certs/tedge-private-key.pem", RULE_MOSQ_PATH),
+	KEY("az.device.cert_path", CFG_PATH, CFG_KEY, "device.cert_path", NULL,
+	  DEV_CERT_DOC, NULL, "/etc/tedge/device-certs/tedge-certificate.pem", RULE_MOSQ_PATH),
+	KEY("az.device.csr_path", CFG_PATH, CFG_KEY, "device.csr_path", NULL,
+	  DEV_CSR_DOC, NULL, "/etc/tedge/device-certs/tedge.csr", RULE_NONE),
 	KEY("az.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
 	  "Whether the Azure IoT mapper should add a timestamp or not.", NULL, "true", RULE_NONE),
 	KEY("az.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,
@@ -124,6 +139,14 @@ const struct cfg_key cfg_keys[] = {
 	KEY("aws.root_cert_path", CFG_PATH, CFG_CONST, "/etc/ssl/certs", NULL,
 	  "The path where AWS IoT root certificate(s) are stored.", NULL,
 	  "/etc/tedge/aws-trusted-root-certificates.pem", RULE_MOSQ_PATH),
+	KEY("aws.device.id", CFG_DEVICE_ID, CFG_KEY, "device.id", NULL,
+	  DEV_ID_DOC, DEV_ID_NOTE, "Raspberrypi-4d18303a-6d3a-11eb-b1a6-175f6bb72665", RULE_DEVICE_ID),
+	KEY("aws.device.key_path", CFG_PATH, CFG_KEY, "device.key_path", NULL,
+	  DEV_KEY_DOC, NULL, "/etc/tedge/device-certs/tedge-private-key.pem", RULE_MOSQ_PATH),
+	KEY("aws.device.cert_path", CFG_PATH, CFG_KEY, "device.cert_path", NULL,
+	  DEV_CERT_DOC, NULL, "/etc/tedge/device-certs/tedge-certificate.pem", RULE_MOSQ_PATH),
+	KEY("aws.device.csr_path", CFG_PATH, CFG_KEY, "device.csr_path", NULL,
+	  DEV_CSR_DOC, NULL, "/etc/tedge/device-certs/tedge.csr", RULE_NONE),
 	KEY("aws.mapper.timestamp", CFG_BOOL, CFG_CONST, "true", NULL,
 	  "Whether the AWS IoT mapper should add a timestamp or not.", NULL, "true", RULE_NONE),
 	KEY("aws.topics", CFG_LIST, CFG_CONST, CLOUD_TOPICS, NULL,

@@ -209,7 +209,7 @@ test_expect_success 'etc/tedge.toml shows every key, and uncommented gives the d
 	tedge-config --config-dir shipped list >from-file &&
 	tedge-config --config-dir "$TRASH_DIRECTORY/empty" list |
 	sed "s|$TRASH_DIRECTORY/empty|/etc/tedge|" >defaults &&
-	grep -v -e "^device.id=" -e "^c8y.device.id=" -e "^c8y.url=" -e "^c8y.http=" -e "^c8y.mqtt=" -e "^az.url=" \
+	grep -v -e "^device.id=" -e "^c8y.device.id=" -e "^az.device.id=" -e "^aws.device.id=" -e "^c8y.url=" -e "^c8y.http=" -e "^c8y.mqtt=" -e "^az.url=" \
 		-e "^aws.url=" -e "^mqtt.client.auth" -e "^mqtt.external" \
 		-e "^software.plugin.default=" -e "^apt\." from-file >actual &&
 	test_cmp defaults actual

@@ -134,6 +134,28 @@ test_expect_success OPENSSL 'a profile'\''s own certificate: cert create c8y --p
 	tedge-config unset c8y.profiles.foo.device.key_path
 '
 
+test_expect_success OPENSSL 'az and aws profiles: a device of their own (az.profiles.NAME.device.*), as thin-edge has' '
+	for cloud in az aws; do
+		tedge-config set $cloud.profiles.foo.url "foo.$cloud.example.com" &&
+		tedge-config set $cloud.profiles.foo.bridge.topic_prefix "$cloud-foo" &&
+		tedge-config set $cloud.profiles.foo.device.cert_path "$TRASH_DIRECTORY/$cloud-foo.pem" &&
+		tedge-config set $cloud.profiles.foo.device.key_path "$TRASH_DIRECTORY/$cloud-foo.key" &&
+		tedge-cert create $cloud --profile foo --device-id "$cloud-foo-device" >/dev/null &&
+		test_path_is_file "$cloud-foo.pem" &&
+		echo "$cloud-foo-device" >expect &&
+		tedge-config get $cloud.profiles.foo.device.id >actual &&
+		test_cmp expect actual &&
+		TEDGE_CLOUD_PROFILE=foo tedge-bridge-gen $cloud >bridge &&
+		test_grep "^remote_clientid $cloud-foo-device\$" bridge &&
+		test_grep "^bridge_certfile $TRASH_DIRECTORY/$cloud-foo.pem\$" bridge &&
+		test_grep "^bridge_keyfile $TRASH_DIRECTORY/$cloud-foo.key\$" bridge &&
+		tedge-cert remove $cloud --profile foo >/dev/null &&
+		test_path_is_missing "$cloud-foo.pem" &&
+		test_expect_code 1 tedge-config get $cloud.device.id 2>err &&
+		test_grep "key: .$cloud.device.id. is not configured" err || return 1
+	done
+'
+
 test_expect_success 'unset and add on a profile key' '
 	tedge-config add c8y.profiles.foo.smartrest.templates t1,t2 &&
 	echo "[\"t1\", \"t2\"]" >expect &&

@@ -20,9 +20,11 @@
 extern struct cfg cfg;
 extern const char *opt_id, *opt_output, *opt_cert, *opt_user, *opt_cloud;
 extern int opt_password_stdin, opt_new, opt_json;
-/* The device's key "device." w, or for `tedge cert ... c8y` "c8y.device." w:
- * the profile's own (--profile), device.* unless set (reference §4). */
-#define DEV(w) (opt_cloud && !strcmp(opt_cloud, "c8y") ? "c8y.device." w : "device." w)
+/* The device's key "device." w, or for `tedge cert ... CLOUD` the cloud's
+ * own "CLOUD.device." w: the profile's (--profile), device.* unless set
+ * (reference §4). A static buffer, as good as the next call. */
+const char *dev_key(const char *w);
+#define DEV(w) dev_key(w)
 /* download.c, renew.c, promote.c: their options */
 extern const char *opt_otp, *opt_url, *opt_retry, *opt_max_timeout, *opt_csr;
 extern const char *opt_ca;

@@ -74,8 +74,8 @@ static const char usage_text[] =
 "                                Upload the certificate to Cumulocity's trusted certificates\n"
 "  use-new CLOUD [--offline]     Take <cert>.new once the cloud accepts it (what connect runs)\n"
 "\n"
-"CLOUD c8y: its keys, c8y.device.cert_path and the others (those of --profile),\n"
-"which are device.* unless set.\n"
+"CLOUD: the cloud's own keys, c8y.device.cert_path (az.device.*, aws.device.*)\n"
+"and the others, those of --profile, which are device.* unless set.\n"
 "\n"
 "Options:\n"
 "  -c, --config-dir DIR   configuration directory [env: TEDGE_CONFIG_DIR, default: /etc/tedge]\n"
@@ -111,6 +111,16 @@ static const char usage_text[] =
 
 struct cfg cfg;
 const char *opt_id, *opt_output, *opt_cert, *opt_user, *opt_cloud;
+
+const char *
+dev_key(const char *w)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%sdevice.%s", opt_cloud ? opt_cloud : "",
+	    opt_cloud ? "." : "", w);
+	return buf;
+}
 int opt_password_stdin, opt_new, opt_json;
 
 /* A configuration value the program cannot do without; dies otherwise. */
