@@ -67,7 +67,7 @@ static void
 lsb_levels(const char *svc, const char *field, const char *def, char *out,
     size_t n)
 {
-	char *s = initd_script(svc), *buf, *line, *save = NULL;
+	char *s = initd_script(svc), *buf, *line, *next;
 	size_t len, o = 0, flen = strlen(field);
 	int in = 0, seen = 0;
 
@@ -77,8 +77,11 @@ lsb_levels(const char *svc, const char *field, const char *def, char *out,
 		free(s);
 		return;
 	}
-	for (line = strtok_r(buf, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	/* Line by line (strchr: tedge imports no strtok_r); an empty line
+	 * matches nothing below. */
+	for (line = buf; line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
 		if (!strncmp(line, "### BEGIN INIT INFO", 19))
 			in = 1;
 		else if (!strncmp(line, "### END INIT INFO", 17))
