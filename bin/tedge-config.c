@@ -312,15 +312,13 @@ print_doc(const struct cfg_key *k, int width)
 		const char *p;
 		int many = strchr(k->examples, ',') != NULL;
 		printf("%*s  Example%s: ", width, "", many ? "s" : "");
-		for (p = k->examples; *p; p++) {
-			putchar(*p);
-			if (*p == ',')
-				putchar(' ');
-		}
-		putchar('\n');
+		/* "a,b" as "a, b"; printf and puts: tedge imports no putchar */
+		for (p = k->examples; *p; p++)
+			printf("%.1s%s", p, *p == ',' ? " " : "");
+		puts("");
 	}
 	if (!isatty(STDOUT_FILENO))
-		putchar('\n');
+		puts("");
 }
 
 /* One line of list, key=value as get prints it, or with --json a member of
@@ -429,7 +427,7 @@ cmd_list(int argc, char **argv, int all, int doc, int json)
 	}
 	if (all && nmissing) {
 		if (!json)
-			putchar('\n');
+			puts("");
 		for (i = 0; i < cfg_nkeys; i++)
 			if (missing[i])
 				put_kv(cfg_keys[i].name, &cfg_keys[i], NULL);
