@@ -94,20 +94,14 @@ directive(char *line, const char *key)
 	return *line ? line : NULL;
 }
 
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The *.conf files of dir, as mosquitto's include_dir takes them, sorted;
  * NULL-terminated, kept with each name. NULL when dir cannot be read. */
 static char **
 conf_files(struct run *run, const char *dir)
 {
 	struct dirent *de;
-	size_t n = 0, cap = 8, l;
-	char **v;
+	size_t n = 0, cap = 8, l, i;
+	char **v, *t;
 	DIR *d;
 
 	if (!(d = opendir(dir)))
@@ -123,7 +117,10 @@ conf_files(struct run *run, const char *dir)
 	}
 	closedir(d);
 	v[n] = NULL;
-	qsort(v, n, sizeof(*v), cmpstr);
+	/* sorted by insertion (a few names; tedge-cert imports no qsort) */
+	for (l = 1; l < n; l++)
+		for (i = l; i > 0 && strcmp(v[i - 1], v[i]) > 0; i--)
+			t = v[i], v[i] = v[i - 1], v[i - 1] = t;
 	return keep(run, v);
 }
 
