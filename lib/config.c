@@ -105,13 +105,18 @@ to_toml(const struct cfg_key *k, const char *val)
 {
 	struct toml *t;
 	const char *p, *e;
+	long long n = 0;
 	char *item;
 
 	switch (k->type) {
 	case CFG_PORT:
 	case CFG_PORT_NZ:
 	case CFG_U32:
-		return toml_new_int(strtoll(val, NULL, 10));
+		/* cfg_parse's form, decimal digits: read without strtoll, which
+		 * libtedge imports for nothing else */
+		for (p = val; *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (*p - '0');
+		return toml_new_int(n);
 	case CFG_BOOL:
 		return toml_new_bool(!strcmp(val, "true"));
 	case CFG_LIST:

@@ -175,14 +175,16 @@ diec(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* One message on stderr, after what stdout holds: head, text, tail. */
+/* One message on stderr, after what stdout holds: head, text, tail. The
+ * text formatted apart: libtedge imports no vfprintf for it. */
 static void __attribute__((format(printf, 2, 0)))
 vnote(const char *head, const char *fmt, va_list ap, const char *tail)
 {
+	char *text = xvasprintf(fmt, ap);
+
 	fflush(stdout);
-	fputs(head, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(tail, stderr);
+	fprintf(stderr, "%s%s%s", head, text, tail);
+	free(text);
 }
 
 void

@@ -10,6 +10,20 @@
 
 #include "toml-int.h"
 
+/* The n bytes at s, NUL-terminated, malloc'd; NULL when out of memory.
+ * strndup's work, here: nothing else in libtedge imports strndup. */
+static char *
+dupn(const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = malloc(n + 1)) != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
 /* Nodes. */
 
 struct toml *
@@ -30,7 +44,7 @@ toml_new_string(const char *s)
 
 	if ((t = toml_new(TOML_STRING)) == NULL)
 		return NULL;
-	if ((t->s = strndup(s, strlen(s))) == NULL) {	/* strdup, by the strndup lib imports anyway */
+	if ((t->s = dupn(s, strlen(s))) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -227,7 +241,7 @@ toml_path_set(struct toml *root, const char *path, struct toml *val)
 	for (;;) {
 		n = partlen(path);
 		i = findkey(t, path, n);
-		if ((k = strndup(path, n)) == NULL)
+		if ((k = dupn(path, n)) == NULL)
 			goto fail;
 		if (path[n] == '\0')
 			break;

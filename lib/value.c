@@ -649,13 +649,11 @@ cfg_check_capath(const char *key, const char *dir)
 
 	if (!(dp = opendir(dir)))
 		return 0;
-	while (!links && (d = readdir(dp)))
+	/* One pass, the certificates looked for on the way to a link (what
+	 * they say counts only without one): libtedge imports no rewinddir. */
+	while (!links && (d = readdir(dp))) {
 		links = hash_link_name(d->d_name);
-	if (!links) {
-		rewinddir(dp);
-		while (!certs && (d = readdir(dp))) {
-			if (d->d_name[0] == '.')
-				continue;
+		if (!links && !certs && d->d_name[0] != '.') {
 			p = path_join(dir, d->d_name);
 			certs = holds_cert(p);
 			free(p);

@@ -115,7 +115,8 @@ x509_name_text(const X509_NAME *n)
 		need = len + strlen(abbr) + (ulen > 0 ? (size_t)ulen : 0) + 8;
 		if (need > cap)
 			out = xrealloc(out, cap = need * 2);
-		len += (size_t)sprintf(out + len, "%s%s=%.*s",
+		/* snprintf: tedge-cert imports no sprintf but for this */
+		len += (size_t)snprintf(out + len, cap - len, "%s%s=%.*s",
 		    i == 0 ? "" : set == prev ? " + " : ", ", abbr,
 		    ulen > 0 ? ulen : 0, ulen > 0 ? (char *)u : "");
 		OPENSSL_free(u);

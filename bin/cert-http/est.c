@@ -112,7 +112,7 @@ c8y_message(const struct buf *b)
 	    !json_object_object_get_ex(j, "message", &m) ||
 	    !json_object_is_type(m, json_type_string)) {
 		json_object_put(j);
-		return xstrdup("");
+		return xasprintf("%s", "");	/* tedge-cert-http imports no xstrdup */
 	}
 	msg = shown(json_object_get_string(m), strlen(json_object_get_string(m)));
 	r = xasprintf(": %s", msg);
@@ -338,8 +338,8 @@ endpoint(struct est *e, const char *path)
 	}
 	if (v[0] == '[')
 		colon = (colon = strstr(v, "]:")) ? colon + 1 : NULL;
-	else
-		colon = strrchr(v, ':');
+	else	/* one colon at most: the value was checked */
+		colon = strchr(v, ':');
 	hl = colon ? (size_t)(colon - v) : strlen(v);
 	if (colon)	/* checked: digits, at most 65535 */
 		for (port = 0, p = colon + 1; *p; p++)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "cloud.h"
@@ -76,7 +77,9 @@ void
 device_free(struct run *run)
 {
 	if (run->dev.pass)
-		explicit_bzero(run->dev.pass, strlen(run->dev.pass));
+		/* OpenSSL's wipe, as token.c's: tedge-cert imports no
+		 * explicit_bzero */
+		OPENSSL_cleanse(run->dev.pass, strlen(run->dev.pass));
 	X509_free(run->dev.x);
 	EVP_PKEY_free(run->dev.k);
 	run->dev.x = NULL;

@@ -94,20 +94,14 @@ directive(char *line, const char *key)
 	return *line ? line : NULL;
 }
 
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The *.conf files of dir, as mosquitto's include_dir takes them, sorted;
  * NULL-terminated, kept with each name. NULL when dir cannot be read. */
 static char **
 conf_files(struct run *run, const char *dir)
 {
 	struct dirent *de;
-	size_t n = 0, cap = 8, l;
-	char **v;
+	size_t n = 0, cap = 8, l, i;
+	char **v, *t;
 	DIR *d;
 
 	if (!(d = opendir(dir)))
@@ -123,7 +117,10 @@ conf_files(struct run *run, const char *dir)
 	}
 	closedir(d);
 	v[n] = NULL;
-	qsort(v, n, sizeof(*v), cmpstr);
+	/* sorted by insertion (a few names; tedge-cert imports no qsort) */
+	for (l = 1; l < n; l++)
+		for (i = l; i > 0 && strcmp(v[i - 1], v[i]) > 0; i--)
+			t = v[i], v[i] = v[i - 1], v[i - 1] = t;
 	return keep(run, v);
 }
 
@@ -141,7 +138,8 @@ slurp(struct run *run, const char *path, size_t max, off_t from)
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return NULL;
 	errno = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/* stat of the file just opened (tedge-cert imports no fstat) */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		e = errno ? errno : EINVAL;
 		if (e == EINVAL && S_ISDIR(st.st_mode))
 			e = EISDIR;
@@ -331,10 +329,18 @@ const char *
 version_hazard(struct run *run, const char *version, const char *conf)
 {
 	const char *v = strstr(version, "version ");
-	int a, b, c;
+	int n[3], a, b, c, i;
+	char *e;
 
-	if (!v || sscanf(v + 8, "%d.%d.%d", &a, &b, &c) != 3)
+	if (!v)
 		return NULL;
+	/* "%d.%d.%d" read as sscanf would (tedge-cert imports no sscanf) */
+	for (v += 8, i = 0; i < 3; i++, v = e + 1) {
+		n[i] = (int)strtoll(v, &e, 10);
+		if (e == v || (i < 2 && *e != '.'))
+			return NULL;
+	}
+	a = n[0], b = n[1], c = n[2];
 	debug(run, "mosquitto %d.%d.%d", a, b, c);
 	if (a != 2 || b != 0 || c < 12 || c > 22 || !per_listener(run, conf))
 		return NULL;
@@ -399,10 +405,11 @@ field(const char *line, const char *key, char *out, size_t n)
 	if (l % 2 || l / 2 >= n)
 		return -1;
 	for (i = 0; i < l / 2; i++) {
-		unsigned x;
-		if (sscanf(p + 2 * i, "%2x", &x) != 1)
+		/* two digits as sscanf's %2x: strtoll on a copy of them */
+		char hex[3] = { p[2 * i], p[2 * i + 1], '\0' }, *end;
+		out[i] = (char)strtoll(hex, &end, 16);
+		if (end == hex)
 			return -1;
-		out[i] = (char)x;
 	}
 	out[i] = '\0';
 	return 0;
@@ -461,8 +468,8 @@ tail(struct run *run, const char *path)
 static char *
 kmsg(struct run *run)
 {
-	char *buf, *semi;
-	size_t n = 0;
+	char rec[8192], *buf, *msg;
+	size_t n = 0, m;
 	ssize_t r;
 	int fd;
 
@@ -470,19 +477,19 @@ kmsg(struct run *run)
 		return NULL;
 	buf = keep(run, xmalloc(TAIL + 1));
 	while (n + 8192 < TAIL) {
-		r = read(fd, buf + n, 8191);
+		r = read(fd, rec, sizeof(rec) - 1);
 		if (r < 0 && errno == EPIPE)	/* records overwritten meanwhile */
 			continue;
 		if (r <= 0)
 			break;
-		buf[n + (size_t)r] = '\0';
-		/* "PRIO,SEQ,TIME,FLAGS;message\n": keep the message */
-		if ((semi = memchr(buf + n, ';', (size_t)r))) {
-			size_t m = (size_t)r - (size_t)(semi + 1 - (buf + n));
-			memmove(buf + n, semi + 1, m);
-			r = (ssize_t)m;
-		}
-		n += (size_t)r;
+		rec[r] = '\0';
+		/* "PRIO,SEQ,TIME,FLAGS;message\n": keep the message. The kernel
+		 * escapes a record's NULs, so strchr finds the ';' (no memchr,
+		 * and a copy out of rec: no memmove, to import). */
+		msg = (msg = strchr(rec, ';')) ? msg + 1 : rec;
+		m = (size_t)r - (size_t)(msg - rec);
+		memcpy(buf + n, msg, m);
+		n += m;
 		if (n && buf[n - 1] != '\n')
 			buf[n++] = '\n';
 	}

@@ -39,14 +39,17 @@ void
 debug(const struct run *run, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	if (!run->debugging)
 		return;
-	fputs("Debug: ", stderr);
+	/* Formatted apart, then one fprintf: no vfprintf and fputc to
+	 * import for this one line. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "Debug: %s\n", msg);
+	free(msg);
 }
 
 void

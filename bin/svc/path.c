@@ -104,7 +104,7 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 {
 	struct stat w, st;
 	struct dirent *de;
-	char buf[4096], path[4400], *a;
+	char buf[4096], *a, *file;
 	const char *f;
 	int ok = 0, bb;
 	ssize_t n;
@@ -140,19 +140,21 @@ proc_match(const char *comm, const char *opt, const char *dflt,
 			if (!f && !(f = dflt))
 				continue;
 		}
+		/* a copy: f may lie in buf, where readlink writes */
 		if (f && *f == '/')
-			snprintf(path, sizeof(path), "%s", f);
+			file = xstrdup(f);
 		else
-			snprintf(path, sizeof(path), "/proc/%s/cwd%s%s",
-			    de->d_name, f ? "/" : "", f ? f : "");
+			file = xasprintf("/proc/%s/cwd%s%s", de->d_name,
+			    f ? "/" : "", f ? f : "");
 		if (want) {
-			ok = stat(path, &st) == 0 && st.st_dev == w.st_dev &&
+			ok = stat(file, &st) == 0 && st.st_dev == w.st_dev &&
 			    st.st_ino == w.st_ino;
-		} else if ((n = readlink(path, buf, sizeof(buf) - 1)) > 0) {
+		} else if ((n = readlink(file, buf, sizeof(buf) - 1)) > 0) {
 			buf[n] = '\0';
 			*found = xstrdup(buf);
 			ok = 1;
 		}
+		free(file);
 	}
 	closedir(d);
 	return ok;

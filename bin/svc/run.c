@@ -50,15 +50,14 @@ tidy_output(const char *out)
 			continue;
 		if (c == 0x7f)
 			continue;
+		/* Leading blank lines say nothing either. */
+		if (o == 0 && (c == '\n' || c == ' '))
+			continue;
 		t[o++] = (char)c;
 	}
 	while (o > 0 && isspace((unsigned char)t[o - 1]))
 		o--;
 	t[o] = '\0';
-	/* Leading blank lines say nothing either. */
-	for (i = 0; t[i] == '\n' || t[i] == ' '; i++)
-		;
-	memmove(t, t + i, o - i + 1);
 	return t;
 }
 

@@ -28,57 +28,74 @@ rc_link_name(const char *name, char kind, const char *svc)
 	    isdigit((unsigned char)name[2]) && !strcmp(name + 3, svc);
 }
 
-/* Finds "<kind>NN<svc>" in <root>/etc/rc<lvl>.d; its name in found. */
+/* rc<l>.d/<name> renamed to <kind><name + 1>: S20x to K20x and back. */
 static int
-rc_find(char lvl, char kind, const char *svc, char *found, size_t n)
+rc_flip(int l, const char *name, int kind)
+{
+	char *from = xasprintf("%s/etc/rc%c.d/%s", root, l, name);
+	char *to = xasprintf("%s/etc/rc%c.d/%c%s", root, l, kind, name + 1);
+	int r = R_YES;
+
+	if (rename(from, to) < 0)
+		r = err_pushsysf(errno, "cannot rename %s", from);
+	free(from), free(to);
+	return r;
+}
+
+/*
+ * Is there a "<kind>NN<svc>" in <root>/etc/rc<lvl>.d? R_YES or R_NO; with
+ * flip, the link found is renamed to <flip>NN<svc> as it is found (R_YES,
+ * or R_ERR when it cannot be): its name needs no copy.
+ */
+static int
+rc_find(char lvl, char kind, const char *svc, int flip)
 {
 	char *dir = xasprintf("%s/etc/rc%c.d", root, lvl);
 	struct dirent *de;
 	DIR *d;
-	int hit = 0;
+	int r = R_NO;
 
 	if ((d = opendir(dir))) {
-		while (!hit && (de = readdir(d)))
-			if (rc_link_name(de->d_name, kind, svc)) {
-				snprintf(found, n, "%s", de->d_name);
-				hit = 1;
-			}
+		while (r == R_NO && (de = readdir(d)))
+			if (rc_link_name(de->d_name, kind, svc))
+				r = flip ? rc_flip(lvl, de->d_name, flip) : R_YES;
 		closedir(d);
 	}
 	free(dir);
-	return hit;
+	return r;
 }
 
 static int
 sysv_is_enabled(const char *svc)
 {
 	const char *l;
-	char name[256];
 
 	for (l = "2345"; *l; l++)
-		if (rc_find(*l, 'S', svc, name, sizeof(name)))
+		if (rc_find(*l, 'S', svc, 0) == R_YES)
 			return R_YES;
 	return R_NO;
 }
 
 /* Default-Start or Default-Stop of the script's LSB header, as runlevel
- * characters; def when the header has none. */
-static void
+ * characters in out; def when the header has none. */
+static const char *
 lsb_levels(const char *svc, const char *field, const char *def, char *out,
     size_t n)
 {
-	char *s = initd_script(svc), *buf, *line, *save = NULL;
+	char *s = initd_script(svc), *buf, *line, *next;
 	size_t len, o = 0, flen = strlen(field);
 	int in = 0, seen = 0;
 
-	snprintf(out, n, "%s", def);
 	if (!(buf = fs_read(s, 1 << 20, &len))) {
 		err_clear();
 		free(s);
-		return;
+		return def;
 	}
-	for (line = strtok_r(buf, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	/* Line by line (strchr: tedge imports no strtok_r); an empty line
+	 * matches nothing below. */
+	for (line = buf; line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
 		if (!strncmp(line, "### BEGIN INIT INFO", 19))
 			in = 1;
 		else if (!strncmp(line, "### END INIT INFO", 17))
@@ -92,24 +109,10 @@ lsb_levels(const char *svc, const char *field, const char *def, char *out,
 					out[o++] = *p;
 		}
 	}
-	if (seen)
-		out[o] = '\0';
+	out[o] = '\0';
 	free(buf);
 	free(s);
-}
-
-/* rc<l>.d/<name> renamed to <kind><name + 1>: S20x to K20x and back. */
-static int
-rc_flip(int l, const char *name, int kind)
-{
-	char *from = xasprintf("%s/etc/rc%c.d/%s", root, l, name);
-	char *to = xasprintf("%s/etc/rc%c.d/%c%s", root, l, kind, name + 1);
-	int r = R_YES;
-
-	if (rename(from, to) < 0)
-		r = err_pushsysf(errno, "cannot rename %s", from);
-	free(from), free(to);
-	return r;
+	return seen ? out : def;
 }
 
 /* A new link rc<l>.d/<kind>01<svc> to the script. */
@@ -139,26 +142,25 @@ rc_link(int l, int kind, const char *svc)
 static int
 sysv_links(enum verb v, const char *svc)
 {
-	char start[16], stop[16], name[256];
-	const char *l;
+	char startbuf[16], stopbuf[16];
+	const char *l, *start, *stop;
 	int r = R_YES;
 
 	if (v == V_DISABLE) {
 		for (l = "0123456S"; *l; l++)
-			if (rc_find(*l, 'S', svc, name, sizeof(name)) &&
-			    rc_flip(*l, name, 'K') != R_YES)
+			if (rc_find(*l, 'S', svc, 'K') == R_ERR)
 				r = R_ERR;
 		return r;
 	}
-	lsb_levels(svc, "Default-Start", "2345", start, sizeof(start));
-	lsb_levels(svc, "Default-Stop", "016", stop, sizeof(stop));
+	start = lsb_levels(svc, "Default-Start", "2345", startbuf, sizeof(startbuf));
+	stop = lsb_levels(svc, "Default-Stop", "016", stopbuf, sizeof(stopbuf));
 	for (l = start; *l && r == R_YES; l++)
-		if (!rc_find(*l, 'S', svc, name, sizeof(name)))
-			r = rc_find(*l, 'K', svc, name, sizeof(name)) ?
-			    rc_flip(*l, name, 'S') : rc_link(*l, 'S', svc);
+		if (rc_find(*l, 'S', svc, 0) == R_NO &&
+		    (r = rc_find(*l, 'K', svc, 'S')) == R_NO)
+			r = rc_link(*l, 'S', svc);
 	for (l = stop; *l && r == R_YES; l++)
-		if (!rc_find(*l, 'S', svc, name, sizeof(name)) &&
-		    !rc_find(*l, 'K', svc, name, sizeof(name)))
+		if (rc_find(*l, 'S', svc, 0) == R_NO &&
+		    rc_find(*l, 'K', svc, 0) == R_NO)
 			r = rc_link(*l, 'K', svc);
 	return r;
 }
