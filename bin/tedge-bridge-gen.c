@@ -66,6 +66,7 @@ static const char usage_text[] =
 "       tedge-bridge-gen [--config-dir DIR] --check --json CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --path | --remove CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --describe CLOUD\n"
+"       tedge-bridge-gen [--config-dir DIR] --give-back UID:GID CLOUD\n"
 "       tedge-bridge-gen [--config-dir DIR] --include\n"
 "\n"
 "Print or write the mosquitto configuration made from tedge.toml.\n"
@@ -85,6 +86,9 @@ static const char usage_text[] =
 "  -r, --remove          remove the file from DIR/mosquitto-conf/, if it is there\n"
 "  -d, --describe        print the cloud's display name, then --path's line\n"
 "  -i, --include         make mqtt.broker.config_path include DIR/mosquitto-conf, once\n"
+"  -g, --give-back UID:GID\n"
+"                        give the cloud's certificate and key to that owner again\n"
+"                        (what --write gave the broker's user; connect's rollback)\n"
 "  -k, --check           refuse profiles sharing a topic prefix (c8y: proxy.bind.port), as connect\n"
 "  -j, --json            with --check: no file, one JSON object: cloud, profile, ok, and\n"
 "                        error and causes when refused (tedge-bridge-gen(1))\n"
@@ -165,7 +169,8 @@ bput(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(s);
 	/* Grown by hand, not realloc: the file may hold remote_password,
-	 * and no copy of it is left in freed memory. */
+	 * and no copy of ours is left in freed memory (vasprintf's own
+	 * scratch is libc's). */
 	if (b->len + n + 1 > b->cap) {
 		char *p = xmalloc(b->cap = (b->len + n + 1) * 2);
 
@@ -650,6 +655,30 @@ give_to_broker(struct cfg *c, const struct cloud *cl)
 			die("mosquitto could not read '%s' (%s).", keys[i], p);
 }
 
+/*
+ * --give-back UID:GID: the certificate and key given to that owner, with
+ * the checks of the giving (fs_give): connect's rollback on a thin-edge
+ * 2.x device, whose mapper's user had them. Dies on a failure.
+ */
+static void
+give_back(struct cfg *c, const struct cloud *cl, const char *owner)
+{
+	const char *const keys[] = { cl->cert_key, cl->key_key };
+	unsigned long id[2] = { 0, 0 };
+	const char *p = owner, *v;
+	size_t i, n;
+
+	for (i = 0; i < 2; i++, p++) {
+		for (n = 0; *p >= '0' && *p <= '9' && n < 10; p++, n++)
+			id[i] = id[i] * 10 + (unsigned long)(*p - '0');
+		if (!n || *p != (i ? '\0' : ':') || id[i] > 0xfffffffeUL)
+			die_usage("invalid value '%s' for '--give-back <UID:GID>'", owner);
+	}
+	for (i = 0; i < LEN(keys); i++)
+		if ((v = value(c, keys[i])) && fs_give(v, (uid_t)id[0], (gid_t)id[1]) < 0)
+			die("'%s' (%s) could not be given back.", keys[i], v);
+}
+
 /* Whether line (n bytes) is the directive name, then a blank or its end. */
 static int
 is_directive(const char *line, size_t n, const char *name)
@@ -890,13 +919,14 @@ main_bridge_gen(int argc, char *argv[])
 		{ "remove", 'r', NULL, NULL },
 		{ "describe", 'd', NULL, NULL },
 		{ "include", 'i', NULL, NULL },
+		{ "give-back", 'g', "UID:GID", NULL },
 		{ "check", 'k', NULL, NULL },
 		{ "json", 'j', NULL, NULL },
 		OPT_PROFILE(NULL),
 		OPT_END
 	};
 	const struct cloud *cl = NULL;
-	const char *dir, *output = NULL, *name, *file, *dbg;
+	const char *dir, *output = NULL, *owner = NULL, *name, *file, *dbg;
 	struct buf b = { NULL, 0, 0 };
 	char *mdir = NULL, *path = NULL;
 	struct cfg c;
@@ -906,6 +936,8 @@ main_bridge_gen(int argc, char *argv[])
 	while ((ch = opt_next(argc, argv, opts, usage_text)) != -1)
 		if (ch == 'o')
 			output = optarg;
+		else if (ch == 'g')
+			owner = optarg;
 	dir = paths_config_dir(opt_config_dir());
 	wflag = opt_given('w'), pflag = opt_given('p');
 	rflag = opt_given('r'), iflag = opt_given('i'), dflag = opt_given('d');
@@ -964,6 +996,12 @@ main_bridge_gen(int argc, char *argv[])
 	file = "tedge-mosquitto.conf";
 	if (cl && !(cl = cloud_open(&c, cl)))
 		fail();
+	if (owner) {
+		if (!cl || wflag + !!output + kflag)
+			die_usage("%s", "--give-back goes alone, with a cloud");
+		give_back(&c, cl, owner);
+		return EXIT_OK;
+	}
 	if (cl) {
 		file = cl->bridge_file;
 		gen_bridge(&c, cl, &b);

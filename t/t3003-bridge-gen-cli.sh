@@ -208,6 +208,28 @@ test_expect_success '--write replaces what was there; az and aws get their names
 	test_mode 644 "$mqconf/aws-bridge.conf"
 '
 
+test_expect_success '--give-back UID:GID: certificate and key to that owner; usage' '
+	certs="$TEDGE_CONFIG_DIR/device-certs" &&
+	printf "%s\n" "-----BEGIN PRIVATE KEY-----" >"$certs/tedge-private-key.pem" &&
+	test_when_finished "rm -f \"$certs/tedge-private-key.pem\"; chown 0:0 \"$certs/tedge-certificate.pem\"" &&
+	tedge-bridge-gen --give-back 65534:65534 c8y >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	echo 65534:65534 >expect &&
+	stat -c %u:%g "$certs/tedge-certificate.pem" >actual &&
+	test_cmp expect actual &&
+	stat -c %u:%g "$certs/tedge-private-key.pem" >actual &&
+	test_cmp expect actual &&
+	for bad in "" 1 :1 1: 1:2:3 a:b 99999999999:0; do
+		test_expect_code 2 tedge-bridge-gen --give-back "$bad" c8y 2>err &&
+		test_grep "invalid value .$bad. for .--give-back <UID:GID>." err || return 1
+	done &&
+	test_expect_code 2 tedge-bridge-gen --give-back 0:0 local 2>err &&
+	test_grep "give-back goes alone, with a cloud" err &&
+	test_expect_code 2 tedge-bridge-gen --give-back 0:0 --write c8y 2>err &&
+	test_grep "give-back goes alone, with a cloud" err
+'
+
 test_expect_success '--config-dir wins over TEDGE_CONFIG_DIR' '
 	mkdir -p other &&
 	tedge-bridge-gen --config-dir "$TRASH_DIRECTORY/other" --write local &&

@@ -55,6 +55,25 @@ test_expect_success 'cert: no certificate, what to do' '
 	test_grep "cannot read $certs/tedge-certificate.pem: No such file or directory (os error 2)" err
 '
 
+test_expect_success 'cert CLOUD: the cloud'\''s own certificate, a profile'\''s' '
+	tedge-config set c8y.profiles.solo.device.cert_path "$TRASH_DIRECTORY/solo.pem" &&
+	tedge-config set c8y.profiles.solo.device.key_path "$TRASH_DIRECTORY/solo.key" &&
+	tedge-cert create c8y --profile solo --device-id solo-dev 2>/dev/null &&
+	tedge-check cert c8y --profile solo >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	TEDGE_CLOUD_PROFILE=solo tedge-check cert c8y &&
+	test_expect_code 1 tedge-check cert c8y 2>err &&
+	test_grep "cannot read $certs/tedge-certificate.pem" err &&
+	test_expect_code 1 tedge-check cert 2>err &&
+	test_expect_code 2 tedge-check cert gcp 2>err &&
+	test_grep "invalid cloud .gcp. for .cert." err &&
+	test_expect_code 2 tedge-check cert c8y extra 2>err &&
+	rm -f solo.pem solo.key &&
+	tedge-config unset c8y.profiles.solo.device.cert_path &&
+	tedge-config unset c8y.profiles.solo.device.key_path
+'
+
 test_expect_success 'cert: a fresh certificate passes, silently' '
 	tedge-cert create --device-id check-dev 2>/dev/null &&
 	tedge-check cert >out 2>err &&

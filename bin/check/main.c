@@ -79,7 +79,7 @@ static const char usage_text[] =
 "  token c8y [--timeout SECS]     Print the JWT Cumulocity gives the device\n"
 "  cloud c8y|az|aws [--timeout SECS] [--json]\n"
 "                                 A round trip through the local broker and the bridge\n"
-"  cert                           The device certificate and key are usable\n"
+"  cert [c8y|az|aws]             The device certificate and key (the cloud's) are usable\n"
 "  doctor c8y|az|aws [--timeout SECS] [--json]\n"
 "                                 Check every layer, name the first broken one\n"
 "\n"
@@ -144,14 +144,14 @@ cmd_broker(struct run *run)
 }
 
 static int
-cmd_cert(struct run *run)
+cmd_cert(struct run *run, const struct cloud *cl)
 {
 	struct stat st;
 	char *root, *url;
 	size_t i;
 
 	need_config(run);
-	if (device_paths(run, NULL) < 0 || device_check(run, NULL) < 0)
+	if (device_paths(run, cl) < 0 || device_check(run, NULL) < 0)
 		die("the device certificate is not usable");
 	device_warn_soon(run);
 	/* What the bridge (tedge-bridge-gen) will refuse, said now. */
@@ -322,7 +322,7 @@ static const struct cmd cmds[] = {
 	{ "broker", C_BROKER, 0, 0, NULL },
 	{ "register", C_REGISTER, 1, 1, "'register' needs a cloud: c8y" },
 	{ "cloud", C_CLOUD, 1, 1, "'cloud' needs a cloud: c8y, az or aws" },
-	{ "cert", C_CERT, 0, 0, NULL },
+	{ "cert", C_CERT, 0, 1, NULL },
 	{ "doctor", C_DOCTOR, 1, 1, "'doctor' needs a cloud: c8y, az or aws" },
 	{ "token", C_TOKEN, 1, 1, "'token' needs a cloud: c8y" },
 };
@@ -367,7 +367,8 @@ main_check(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	c = opt_cmd(argc, argv, cmds, LEN(cmds), "subcommand");
-	if (c->min && (!(cl = cloud_find(argv[1])) ||
+	/* cert's cloud is optional: its own certificate (a profile's) */
+	if ((c->min || argc > 1) && (!(cl = cloud_find(argv[1])) ||
 	    ((c->id == C_REGISTER || c->id == C_TOKEN) && strcmp(cl->name, "c8y"))))
 		die_usage("invalid cloud '%s' for '%s': %s", argv[1], c->name,
 		    c->id == C_REGISTER ? "only c8y has a device registration" :
@@ -400,7 +401,7 @@ main_check(int argc, char *argv[])
 	case C_BROKER: r = cmd_broker(run); break;
 	case C_REGISTER: r = cmd_register(run, cl); break;
 	case C_CLOUD: r = cmd_cloud(run, cl); break;
-	case C_CERT: r = cmd_cert(run); break;
+	case C_CERT: r = cmd_cert(run, cl); break;
 	case C_TOKEN: r = cmd_token(run, cl); break;
 	default: r = cmd_doctor(run, cl); break;
 	}
