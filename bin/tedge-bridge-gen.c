@@ -1000,6 +1000,9 @@ main_bridge_gen(int argc, char *argv[])
 		if (!cl || wflag + !!output + kflag)
 			die_usage("%s", "--give-back goes alone, with a cloud");
 		give_back(&c, cl, owner);
+		free_kept();
+		free(what);
+		cfg_free(&c);
 		return EXIT_OK;
 	}
 	if (cl) {
